@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+await yargs(hideBin(process.argv))
+  .scriptName('kolejka-observer')
+  .usage('$0 <command> [options]\n\nThe Kolejka observer: cgroup sessions for task containers.')
+  .demandCommand(1, 'Give a command; see --help for the list.')
+  .strict()
+  .version(version)
+  .help()
+  .parseAsync();

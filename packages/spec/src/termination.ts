@@ -1,0 +1,30 @@
+/**
+ * Why a task's command ended: Kolejka's additive `termination` field of a result, so nobody
+ * has to guess from exit code 137. The original platform ignores unknown fields.
+ */
+export const TERMINATION_REASONS = [
+  /** The command exited by itself; `result` is its exit code. */
+  'exited',
+  /** Killed by a signal that was not one of Kolejka's limits (`signal` names it). */
+  'signal',
+  /** The wall-clock `time` limit was reached and the command was killed. */
+  'time_limit',
+  /** The kernel's OOM killer ended it at the `memory` limit. */
+  'memory_limit',
+  /** stdout/stderr grew beyond the worker's cap; output was truncated and the command killed. */
+  'output_limit',
+  /** The command could not be started (missing image, bad executable, …); see `message`. */
+  'start_failed',
+  /** Cancelled by a user or an administrator. */
+  'cancelled',
+] as const;
+
+export type TerminationReason = (typeof TERMINATION_REASONS)[number];
+
+export interface Termination {
+  reason: TerminationReason;
+  /** Signal name when killed by one, e.g. `SIGKILL`. */
+  signal?: string;
+  /** Human explanation, e.g. which limit or what failed. */
+  message?: string;
+}

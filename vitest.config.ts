@@ -1,0 +1,40 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// Tests run from sources: "@kolejka/x" resolves to packages/x/src/index.ts.
+const conditions = ['@kolejka/source', 'node', 'import', 'module', 'default'];
+const packages = readdirSync(new URL('./packages', import.meta.url));
+
+// Projects whose tests start containers: Docker and the local images are prepared once.
+const needsDocker = new Set(['repo', 'worker', 'foreman']);
+const dockerSetup = new URL('./test/support/prepare-docker.ts', import.meta.url).pathname;
+const setupFor = (name: string): string[] => (needsDocker.has(name) ? [dockerSetup] : []);
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['node'] } },
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['test/**/*.test.ts'],
+          globalSetup: setupFor(name),
+        },
+      })),
+      {
+        extends: true as const,
+        test: {
+          name: 'repo',
+          root: '.',
+          include: ['test/**/*.test.ts'],
+          globalSetup: setupFor('repo'),
+        },
+      },
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
