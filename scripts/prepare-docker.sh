@@ -9,7 +9,8 @@
 # Images (documented in the README):
 #   kolejka-test/busybox:latest   busybox with every applet linked (tiny, starts fast)
 #   kolejka-test/debian:bookworm  Debian bookworm, debootstrap --variant=minbase
-#   kolejka-test/gcc:bookworm     the Debian image plus gcc, g++ and make
+#   kolejka-test/gcc:bookworm     the Debian image plus gcc, g++, make, python3 and curl
+#                                 (python3/curl act as in-container observer clients)
 #
 # Idempotent: a second run only checks and takes a few seconds.
 # Environment: KOLEJKA_DOCKERD_LOG (default /var/log/kolejka-dockerd.log),
@@ -17,8 +18,10 @@
 #              KOLEJKA_DEBIAN_MIRROR (default: the first deb.debian.org-style URI apt uses).
 set -euo pipefail
 
-# Bump when an image recipe changes: images carrying an older label are rebuilt.
-readonly RECIPE_VERSION=1
+# Bump an image's recipe version when its recipe changes: images with an older label are rebuilt.
+readonly BUSYBOX_RECIPE=1
+readonly DEBIAN_RECIPE=1
+readonly GCC_RECIPE=2
 readonly BUSYBOX_IMAGE=kolejka-test/busybox:latest
 readonly DEBIAN_IMAGE=kolejka-test/debian:bookworm
 readonly GCC_IMAGE=kolejka-test/gcc:bookworm
@@ -77,18 +80,18 @@ ensure_engine() {
   say "docker engine is up"
 }
 
-image_is_current() {
+image_is_current() { # IMAGE RECIPE
   local label
   label=$(docker image inspect --format '{{ index .Config.Labels "org.kolejka.recipe" }}' "$1" 2>/dev/null) || return 1
-  [ "$label" = "$RECIPE_VERSION" ]
+  [ "$label" = "$2" ]
 }
 
-import_rootfs() { # DIR IMAGE CMD [TAR OPTIONS...]
+import_rootfs() { # DIR IMAGE RECIPE CMD [TAR OPTIONS...]
   say "importing $2"
-  as_root tar --numeric-owner "${@:4}" -C "$1" -c . | docker import \
-    --change "LABEL org.kolejka.recipe=$RECIPE_VERSION" \
+  as_root tar --numeric-owner "${@:5}" -C "$1" -c . | docker import \
+    --change "LABEL org.kolejka.recipe=$3" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change "CMD [\"$3\"]" \
+    --change "CMD [\"$4\"]" \
     - "$2" >/dev/null
 }
 
@@ -105,7 +108,7 @@ build_busybox() {
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
   # Built without root privileges where sudo is needed: every file belongs to root inside.
-  import_rootfs "$root" "$BUSYBOX_IMAGE" /bin/sh --owner=0 --group=0
+  import_rootfs "$root" "$BUSYBOX_IMAGE" "$BUSYBOX_RECIPE" /bin/sh --owner=0 --group=0
   as_root rm -rf "$root"
 }
 
@@ -134,7 +137,7 @@ build_debian() {
   local root=$WORKDIR/debian
   debian_rootfs "$root"
   clean_rootfs "$root"
-  import_rootfs "$root" "$DEBIAN_IMAGE" /bin/bash
+  import_rootfs "$root" "$DEBIAN_IMAGE" "$DEBIAN_RECIPE" /bin/bash
   as_root rm -rf "$root"
 }
 
@@ -145,25 +148,25 @@ build_gcc() {
   # apt inside the chroot needs /proc and the host's name resolution.
   as_root mount -t proc proc "$root/proc"
   mounted_proc=$root/proc
-  say "installing gcc, g++ and make into the image"
+  say "installing gcc, g++, make, python3 and curl into the image"
   as_root chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   as_root chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends gcc g++ make libc6-dev >"$WORKDIR/gcc-apt.log" 2>&1 \
+    apt-get install -y -qq --no-install-recommends gcc g++ make libc6-dev python3 curl >"$WORKDIR/gcc-apt.log" 2>&1 \
     || { tail -n 20 "$WORKDIR/gcc-apt.log" >&2; die "installing compilers failed (see $WORKDIR/gcc-apt.log)"; }
   as_root umount "$root/proc"
   mounted_proc=
   as_root truncate -s 0 "$root/etc/resolv.conf"
   clean_rootfs "$root"
-  import_rootfs "$root" "$GCC_IMAGE" /bin/bash
+  import_rootfs "$root" "$GCC_IMAGE" "$GCC_RECIPE" /bin/bash
   as_root rm -rf "$root"
 }
 
-ensure_image() { # IMAGE BUILDER
-  if image_is_current "$1"; then
+ensure_image() { # IMAGE RECIPE BUILDER
+  if image_is_current "$1" "$2"; then
     say "image $1 is present"
   else
     mkdir -p "$WORKDIR"
-    "$2"
+    "$3"
     say "image $1 built"
   fi
 }
@@ -174,7 +177,7 @@ trap '[ -z "$mounted_proc" ] || as_root umount "$mounted_proc" 2>/dev/null || tr
 
 ensure_packages
 ensure_engine
-ensure_image "$BUSYBOX_IMAGE" build_busybox
-ensure_image "$DEBIAN_IMAGE" build_debian
-ensure_image "$GCC_IMAGE" build_gcc
+ensure_image "$BUSYBOX_IMAGE" "$BUSYBOX_RECIPE" build_busybox
+ensure_image "$DEBIAN_IMAGE" "$DEBIAN_RECIPE" build_debian
+ensure_image "$GCC_IMAGE" "$GCC_RECIPE" build_gcc
 say "done"
