@@ -1,0 +1,80 @@
+import type { Limits, Logger, Stats } from '@kolejka/spec';
+
+/**
+ * One interface over cgroup v1 and v2 (the contract the worker and the observer daemon
+ * code against). Paths are cgroup paths as in /proc/<pid>/cgroup: absolute within the
+ * hierarchy, starting with "/" (for example "/docker/3f2a…" or "/kolejka/task-1/session-2").
+ * On v1 one path names the same cgroup in every controller Kolejka uses (memory, cpuacct,
+ * cpuset, pids, freezer, perf_event, blkio); on v2 it names one node of the unified tree.
+ */
+export type CgroupVersion = 'v1' | 'v2';
+
+export interface CgroupsOptions {
+  /** Where the hierarchies are mounted. Default "/sys/fs/cgroup"; tests point it at fixture directories. */
+  root?: string;
+  /** Force a version instead of detecting it from the mounts under `root`. */
+  version?: CgroupVersion;
+  /** Where /proc is (to read /proc/<pid>/cgroup). Default "/proc". */
+  procRoot?: string;
+  logger?: Logger;
+}
+
+export interface CgroupCreateOptions {
+  /**
+   * v2: controllers to enable for the new cgroup's children (written to its parent's
+   * cgroup.subtree_control on the way down). Default: cpu, cpuset, memory, pids.
+   */
+  controllers?: string[];
+}
+
+export interface Cgroups {
+  readonly version: CgroupVersion;
+  readonly root: string;
+  /** The cgroup a process is in now (v1: its memory controller's path; v2: the unified path). */
+  pathOfPid(pid: number): Promise<string>;
+  /** A handle on a cgroup path; does no I/O and does not create anything. */
+  open(path: string): Cgroup;
+  /**
+   * Creates the cgroup (and missing parents) and returns its handle; idempotent. v1: copies
+   * cpuset.cpus/cpuset.mems from the parent. v2: enables controllers on the way down; a
+   * parent that has processes of its own cannot enable controllers for its children (the
+   * "no internal processes" rule) and yields a KOLEJKA_CONFLICT error that says so.
+   */
+  create(path: string, options?: CgroupCreateOptions): Promise<Cgroup>;
+  /** CPU indexes available at `path` (its effective cpuset), sorted. */
+  availableCpus(path: string): Promise<number[]>;
+}
+
+export interface Cgroup {
+  readonly path: string;
+  exists(): Promise<boolean>;
+  /**
+   * Applies limits: memory (v1 memory.limit_in_bytes, v2 memory.max), swap together with
+   * memory (v1 memsw = memory + swap, v2 memory.swap.max = swap), cpus as a cpuset of
+   * `cpus` consecutive available CPUs starting at `cpus_offset` (wrapping), pids (pids.max).
+   * Other fields are ignored here (time is enforced by callers).
+   */
+  setLimits(limits: Limits): Promise<void>;
+  /**
+   * Current stats in @kolejka/spec's shape: cpu {usage, user, system}, cpus {"i": {usage}}
+   * where the kernel reports per-CPU usage (v1 cpuacct.usage_percpu), memory {usage,
+   * max_usage (v2: memory.peak when the kernel has it), swap, max_swap, failures}, pids
+   * {usage, max_usage where available, failures}. Missing files leave fields out.
+   */
+  readStats(): Promise<Stats>;
+  /** How many processes the kernel's OOM killer killed in this cgroup (v1 memory.oom_control oom_kill, v2 memory.events oom_kill). */
+  readOomKills(): Promise<number>;
+  /** Pids in this cgroup, and in its descendants when `recursive`. */
+  listPids(recursive?: boolean): Promise<number[]>;
+  /** Moves a process here (v1: every controller's tasks file; v2: cgroup.procs). */
+  movePid(pid: number): Promise<void>;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** Freezes, SIGKILLs every process in the subtree, thaws; returns when they are gone. */
+  killAll(): Promise<void>;
+  /** Kills what is left, moves nothing, removes the cgroup and its descendants (deepest first). Idempotent. */
+  remove(): Promise<void>;
+}
+
+/** Detects the cgroup version under `options.root` (default /sys/fs/cgroup) and returns the library. */
+export type DetectCgroups = (options?: CgroupsOptions) => Promise<Cgroups>;
