@@ -88,3 +88,42 @@ export {
   TASK_SPEC_FILE,
   taskDefaultEnvironment,
 } from './constants.js';
+export {
+  TASK_STATES,
+  TERMINAL_TASK_STATES,
+  isTerminalTaskState,
+  type TaskState,
+} from './task-state.js';
+export {
+  FOREMAN_PROTOCOL_VERSIONS,
+  type ForemanDrain,
+  type ForemanHeartbeat,
+  type ForemanHello,
+  type ForemanMessage,
+  type ProtocolError,
+  type ServerMessage,
+  type ServerWelcome,
+  type TaskAccepted,
+  type TaskAssign,
+  type TaskAttempt,
+  type TaskCancel,
+  type TaskFailed,
+  type TaskFinished,
+  type TaskRejected,
+  type TaskStarted,
+} from './protocol/foreman-messages.js';
+export {
+  type EventsClientMessage,
+  type EventsServerMessage,
+  type EventsSubscribe,
+  type EventsSubscribed,
+  type EventsUnsubscribe,
+  type TaskUpdated,
+} from './protocol/event-messages.js';
+export {
+  MAX_MESSAGE_BYTES,
+  parseEventsClientMessage,
+  parseEventsServerMessage,
+  parseForemanMessage,
+  parseServerMessage,
+} from './protocol/parse-message.js';

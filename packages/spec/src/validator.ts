@@ -3,6 +3,12 @@ import { KolejkaError, pointerAppend, validationError, type ValidationIssue } fr
 import { relativePathProblem } from './paths.js';
 import { apiErrorSchema } from './schemas/api-error.js';
 import { limitsSchema } from './schemas/limits.js';
+import {
+  eventsClientMessageSchema,
+  eventsServerMessageSchema,
+  foremanMessageSchema,
+  serverMessageSchema,
+} from './schemas/protocol.js';
 import { resultSchema } from './schemas/result.js';
 import { statsSchema } from './schemas/stats.js';
 import { taskSchema } from './schemas/task.js';
@@ -51,7 +57,12 @@ function grammar(parse: (value: unknown) => unknown): (value: unknown) => string
 }
 
 function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    allowUnionTypes: true,
+    discriminator: true,
+    strict: true,
+  });
   type Check = ((kind: string, data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
   const validate: Check = (kind, data) => {
     const problem = CHECKS[kind]?.(data);
@@ -69,6 +80,10 @@ export const SCHEMAS = {
   limits: limitsSchema,
   stats: statsSchema,
   'api-error': apiErrorSchema,
+  'foreman-message': foremanMessageSchema,
+  'server-message': serverMessageSchema,
+  'events-client-message': eventsClientMessageSchema,
+  'events-server-message': eventsServerMessageSchema,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;
@@ -81,7 +96,7 @@ function validatorFor(name: SchemaName): ValidateFunction {
   let validate = compiled.get(name);
   if (validate === undefined) {
     ajv ??= createAjv();
-    validate = ajv.compile(SCHEMAS[name]);
+    validate = ajv.compile({ $id: `kolejka:${name}`, ...SCHEMAS[name] });
     compiled.set(name, validate);
   }
   return validate;
@@ -134,6 +149,12 @@ function describe(error: ErrorObject): string {
       return `is missing the required field "${String(params.missingProperty)}"`;
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(params.allowedValue)}`;
+    case 'discriminator':
+      return params.error === 'mapping'
+        ? `has an unknown type ${JSON.stringify(params.tagValue)}`
+        : `needs a string "type"`;
     default:
       return error.message ?? `fails ${error.keyword}`;
   }

@@ -2,7 +2,6 @@ import { ERROR_CODES } from '../errors.js';
 
 /** Body of every error reply of the v1 API: `{ "error": { code, message, details? } }`. */
 export const apiErrorSchema = {
-  $id: 'kolejka:api-error',
   title: 'Kolejka API error',
   type: 'object',
   required: ['error'],

@@ -22,7 +22,6 @@ const SCHEMA_BY_KIND = {
 } as const satisfies Record<LimitKind, object>;
 
 export const limitsSchema = {
-  $id: 'kolejka:limits',
   title: 'Kolejka limits',
   type: ['object', 'null'],
   properties: Object.fromEntries(

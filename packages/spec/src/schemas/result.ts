@@ -15,7 +15,6 @@ export const terminationSchema = {
 
 /** `kolejka_result.json`; `termination` is Kolejka's additive extension. */
 export const resultSchema = {
-  $id: 'kolejka:result',
   title: 'Kolejka result (kolejka_result.json)',
   type: 'object',
   properties: {

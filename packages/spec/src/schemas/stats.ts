@@ -21,7 +21,6 @@ const gpuSchema = {
 } as const;
 
 export const statsSchema = {
-  $id: 'kolejka:stats',
   title: 'Kolejka stats',
   type: ['object', 'null'],
   properties: {

@@ -15,7 +15,6 @@ export const collectSchema = {
 
 /** `kolejka_task.json` as the original reads it; unknown fields are allowed and ignored. */
 export const taskSchema = {
-  $id: 'kolejka:task',
   title: 'Kolejka task (kolejka_task.json)',
   type: 'object',
   properties: {

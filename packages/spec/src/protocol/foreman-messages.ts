@@ -1,0 +1,129 @@
+import type { ErrorCode } from '../errors.js';
+import type { LimitsJson } from '../limits.js';
+import type { TaskSpecJson } from '../task.js';
+
+/**
+ * The push channel between a foreman and the server (`GET /api/v1/foreman`, a WebSocket).
+ * JSON text messages with a `type` of the form `noun:verb`. Files never travel here: they
+ * are blobs over HTTP; results are PUT over HTTP before `task:finished` is sent.
+ */
+
+/** Protocol versions this code speaks; the hello lists the foreman's, the welcome picks one. */
+export const FOREMAN_PROTOCOL_VERSIONS = [1] as const;
+
+/** A task as one attempt: the server refuses anything about an attempt that is not current. */
+export interface TaskAttempt {
+  key: string;
+  attempt: number;
+}
+
+// Foreman → server ---------------------------------------------------------------------------
+
+/** First message after connecting (and after every reconnect). */
+export interface ForemanHello {
+  type: 'foreman:hello';
+  /** Protocol versions the foreman speaks. */
+  protocols: number[];
+  /** Stable id of this foreman (survives restarts: a reconnect keeps its tasks' leases). */
+  foremanId: string;
+  /** Software version, for the listing. */
+  version: string;
+  /** Configured and automatic tags (`cpu:…`, `hostname:…`). */
+  tags: string[];
+  /** Everything the foreman offers: cpus, memory, swap, pids, storage, workspace, gpus, gpu_memory, image budget, and caps such as time. */
+  capacity: LimitsJson;
+  /** Tasks it still runs (after a reconnect): their leases are kept when still current. */
+  running: TaskAttempt[];
+  /** The foreman itself is draining (SIGTERM): send nothing new. */
+  draining?: boolean;
+}
+
+/** Renews the leases of every task it runs; sent every `heartbeatIntervalMs`. */
+export interface ForemanHeartbeat {
+  type: 'foreman:heartbeat';
+  running: TaskAttempt[];
+}
+
+export interface TaskAccepted extends TaskAttempt {
+  type: 'task:accepted';
+}
+
+/** The foreman will not run it (e.g. the image cannot be had); it goes back to the queue. */
+export interface TaskRejected extends TaskAttempt {
+  type: 'task:rejected';
+  reason: string;
+}
+
+export interface TaskStarted extends TaskAttempt {
+  type: 'task:started';
+}
+
+/** The result of this attempt was stored (PUT over HTTP succeeded); capacity is free again. */
+export interface TaskFinished extends TaskAttempt {
+  type: 'task:finished';
+}
+
+/** The task could not be run at all (infrastructure failure); `reason` says why. */
+export interface TaskFailed extends TaskAttempt {
+  type: 'task:failed';
+  reason: string;
+}
+
+export type ForemanMessage =
+  | ForemanHello
+  | ForemanHeartbeat
+  | TaskAccepted
+  | TaskRejected
+  | TaskStarted
+  | TaskFinished
+  | TaskFailed;
+
+// Server → foreman ---------------------------------------------------------------------------
+
+export interface ServerWelcome {
+  type: 'server:welcome';
+  /** The protocol version chosen for this connection. */
+  protocol: number;
+  /** Which server process answered (several may serve one system). */
+  serverId: string;
+  heartbeatIntervalMs: number;
+  /** How long a lease lasts from its last renewal. */
+  leaseMs: number;
+  /** Of the tasks the hello listed: those whose leases are kept (keep running them). */
+  kept: TaskAttempt[];
+  /** Of the tasks the hello listed: those no longer assigned to it (stop them, post nothing). */
+  dropped: TaskAttempt[];
+  /** The foreman is drained by an administrator: it gets no new work. */
+  draining: boolean;
+}
+
+/** Run this task. `limits` are the effective limits (task ∩ foreman) the server matched on. */
+export interface TaskAssign extends TaskAttempt {
+  type: 'task:assign';
+  /** ISO 8601. */
+  leaseExpiresAt: string;
+  task: TaskSpecJson;
+  limits: LimitsJson;
+}
+
+/** Stop this task now (cancelled by a user, or the attempt was superseded). */
+export interface TaskCancel extends TaskAttempt {
+  type: 'task:cancel';
+  reason: string;
+}
+
+/** An administrator drained (or undrained) the foreman. */
+export interface ForemanDrain {
+  type: 'foreman:drain';
+  draining: boolean;
+}
+
+/** A message could not be taken; the connection stays open unless the peer keeps erring. */
+export interface ProtocolError {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export type ServerMessage = ServerWelcome | TaskAssign | TaskCancel | ForemanDrain | ProtocolError;
