@@ -12,7 +12,15 @@ const setupFor = (name: string): string[] => (needsDocker.has(name) ? [dockerSet
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['node'] } },
+  // Vitest hands ssr.resolve.conditions to its workers as `node --conditions`, which also
+  // steer require(): an explicit `import` there makes require() of dual packages (express's
+  // is-promise, ws) load their ESM build and break. Only the source condition is added.
+  ssr: {
+    resolve: {
+      conditions: ['@kolejka/source', 'node', 'development|production'],
+      externalConditions: ['node'],
+    },
+  },
   test: {
     projects: [
       ...packages.map((name) => ({

@@ -1,14 +1,25 @@
-import { createRequire } from 'node:module';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { runCli } from './cli/main.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+// The only place that touches the process: signals, streams and the exit code.
+const shutdown = new AbortController();
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals): void => {
+  signals += 1;
+  if (signals === 1) {
+    process.stderr.write(`kolejka-server: ${signal}: stopping (again to stop at once)\n`);
+    shutdown.abort();
+  } else {
+    process.exit(130);
+  }
+};
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);
 
-await yargs(hideBin(process.argv))
-  .scriptName('kolejka-server')
-  .usage('$0 <command> [options]\n\nThe Kolejka server: HTTP API, push channel and scheduler.')
-  .demandCommand(1, 'Give a command; see --help for the list.')
-  .strict()
-  .version(version)
-  .help()
-  .parseAsync();
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  shutdown: shutdown.signal,
+});
+process.exit(code);

@@ -10,20 +10,24 @@ export type FilesSpec = Record<string, FileSpec>;
 
 /** Normalises `files` as the original: a bare string is a path, null means path = name. */
 export function parseFiles(json: unknown): FilesSpec {
-  const files: FilesSpec = {};
-  if (json === null || typeof json !== 'object') return files;
-  for (const [name, spec] of Object.entries(json as Record<string, unknown>)) {
-    if (spec === null || spec === undefined) files[name] = { path: name };
-    else if (typeof spec === 'string') files[name] = { path: spec };
-    else {
-      const { path, reference } = spec as { path?: unknown; reference?: unknown };
-      const file: FileSpec = {};
-      if (typeof path === 'string') file.path = path;
-      if (typeof reference === 'string') file.reference = reference;
-      files[name] = file;
-    }
-  }
-  return files;
+  if (json === null || typeof json !== 'object') return {};
+  // fromEntries defines own properties, so a file named "__proto__" stays a file.
+  return Object.fromEntries(
+    Object.entries(json as Record<string, unknown>).map(([name, spec]) => [
+      name,
+      parseFileSpec(name, spec),
+    ]),
+  );
+}
+
+function parseFileSpec(name: string, spec: unknown): FileSpec {
+  if (spec === null || spec === undefined) return { path: name };
+  if (typeof spec === 'string') return { path: spec };
+  const { path, reference } = spec as { path?: unknown; reference?: unknown };
+  const file: FileSpec = {};
+  if (typeof path === 'string') file.path = path;
+  if (typeof reference === 'string') file.reference = reference;
+  return file;
 }
 
 export function dumpFiles(files: FilesSpec): FilesSpec {

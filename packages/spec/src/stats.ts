@@ -143,10 +143,10 @@ function parseGpu(json: unknown): GpuStats {
 }
 
 function mapValues<T>(json: unknown, parse: (value: unknown) => T): Record<string, T> {
-  const out: Record<string, T> = {};
-  if (json === null || typeof json !== 'object') return out;
-  for (const [key, value] of Object.entries(json as Json)) out[key] = parse(value);
-  return out;
+  if (json === null || typeof json !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(json as Json).map(([key, value]) => [key, parse(value)]),
+  );
 }
 
 /** Parses stats already checked by the schema, applying the original's corrections. */
@@ -239,9 +239,14 @@ function mergeKeyed<T>(
   merge: (x: T, y: T) => T,
   empty: T,
 ): Record<string, T> {
-  const out: Record<string, T> = { ...a };
-  for (const [key, value] of Object.entries(b)) out[key] = merge(a[key] ?? empty, value);
-  return out;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries(
+    [...keys].map((key) => {
+      const older = Object.hasOwn(a, key) ? a[key] : undefined;
+      const newer = Object.hasOwn(b, key) ? b[key] : undefined;
+      return [key, newer === undefined ? (older as T) : merge(older ?? empty, newer)];
+    }),
+  );
 }
 
 /**

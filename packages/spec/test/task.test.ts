@@ -160,3 +160,16 @@ describe('assertRunnable', () => {
     expect(issues.map((issue) => issue.path)).toEqual(['/image', '/args']);
   });
 });
+
+describe('prototype-named keys', () => {
+  it('keeps a file named "__proto__" as a file, and an environment variable too', () => {
+    const task = parseTask(
+      JSON.parse('{"files": {"__proto__": {"reference": "r"}}, "environment": {"__proto__": "x"}}'),
+    );
+    expect(Object.keys(task.files)).toEqual(['__proto__']);
+    expect(Object.hasOwn(task.files, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(task.files)).toBe(Object.prototype);
+    expect(Object.keys(task.environment)).toEqual(['__proto__']);
+    expect(canonicalJson(dumpTask(task))).toContain('"__proto__": {\n      "reference": "r"');
+  });
+});

@@ -14,6 +14,13 @@ import type { LimitsJson, ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
  *   strictly increasing `seq`; other server processes follow the log (`readEvents`).
  * - Times are `Date`s; engines store them with millisecond precision.
  * - Records returned are copies: mutating them never changes the store.
+ * - Blob records cannot be removed while a reference, task file or result file names them,
+ *   and nothing can name a blob that has no record: `createReference`, `ensureReference`,
+ *   `createTask` and `finishTask` refuse an unknown hash with KOLEJKA_NOT_FOUND, atomically
+ *   with respect to `removeBlobIfUnreferenced` (so `gc` never deletes content in use).
+ * - Errors are `KolejkaError`s: KOLEJKA_CONFLICT (a key exists), KOLEJKA_NOT_FOUND (a named
+ *   record is missing), KOLEJKA_VALIDATION (a malformed argument, such as a bad cursor),
+ *   KOLEJKA_UNAVAILABLE (the database cannot be reached or is locked, the store is closed).
  */
 
 export const ROLES = ['client', 'processor', 'inspector', 'manager', 'admin'] as const;
@@ -132,19 +139,32 @@ export interface ForemanRecord {
   updatedAt: Date;
 }
 
+/** What `updateForeman` may change; a key given with `undefined` clears that optional field. */
+export type ForemanChanges = Partial<
+  Pick<
+    ForemanRecord,
+    'isOnline' | 'isDraining' | 'serverId' | 'lastHeartbeatAt' | 'tags' | 'capacity'
+  >
+>;
+
 export interface TaskEvent {
   seq: number;
   taskKey: string;
   owner: string;
+  /** The state entered (for a deletion: the state the task had). */
   state: TaskState;
   attempt: number;
   assignee?: string;
+  /** Present (true) on the event `deleteTask` appends: the task and its result are gone. */
+  isDeleted?: boolean;
   at: Date;
 }
 
 export interface TaskFilter {
   owner?: string;
+  /** Any of these states (an empty list matches nothing). */
   states?: TaskState[];
+  /** Exclusive bounds on `createdAt`. */
   createdAfter?: Date;
   createdBefore?: Date;
   assignee?: string;
@@ -175,7 +195,10 @@ export type FinishOutcome =
   | { outcome: 'not_found' };
 
 export interface ExpiredLease {
+  /** The task after the change. */
   task: TaskRecord;
+  /** Who held the lease that expired (the task's assignee before the change). */
+  previousAssignee?: string;
   /** `requeued` with attempt kept (the next claim increments it), or `failed` when `lostCount` reached `maxAttempts`. */
   outcome: 'requeued' | 'failed';
 }
@@ -194,31 +217,48 @@ export interface Store {
   /** Removes the user with its tokens and sessions (its tasks, blobs and references stay). */
   removeUser(username: string): Promise<boolean>;
 
+  /** KOLEJKA_CONFLICT when the id or the hash exists; KOLEJKA_NOT_FOUND when the user does not. */
   createToken(token: TokenRecord): Promise<void>;
   /** Looks a token up by the hash of its secret and records `lastUsedAt = now`. */
   useToken(tokenHash: string, now: Date): Promise<TokenRecord | undefined>;
   listTokens(username?: string): Promise<TokenRecord[]>;
   revokeToken(id: string): Promise<boolean>;
 
+  /** KOLEJKA_CONFLICT when the key exists; KOLEJKA_NOT_FOUND when the user does not. */
   createSession(session: SessionRecord): Promise<void>;
   /** Returns the session unless it is missing or expired at `now`. */
   getSession(keyHash: string, now: Date): Promise<SessionRecord | undefined>;
   deleteSession(keyHash: string): Promise<void>;
+  /** Removes sessions expired at `now` (used by `gc`); returns how many. */
+  deleteExpiredSessions(now: Date): Promise<number>;
 
   // Blobs and references ----------------------------------------------------------------------
-  /** Records a blob whose content the blob store holds; idempotent (keeps the first record). */
+  /**
+   * Records a blob whose content the blob store holds; idempotent (keeps and returns the
+   * first record; a repeat only restarts the gc grace period, see `listUnreferencedBlobs`).
+   */
   putBlob(blob: BlobRecord): Promise<BlobRecord>;
   getBlob(hash: string): Promise<BlobRecord | undefined>;
   /** Removes the record only if no reference, task or result names the hash; returns whether it did. */
   removeBlobIfUnreferenced(hash: string): Promise<boolean>;
-  /** Hashes that no reference, task file or result file names any more (for `gc`). */
-  listUnreferencedBlobs(limit: number): Promise<BlobRecord[]>;
+  /**
+   * Blobs that no reference, task file or result file names any more (for `gc`), least
+   * recently put first; with `createdBefore`, only those neither created nor put again since
+   * (the grace period that keeps an upload in flight, whose reference is not written yet,
+   * from being collected; `putBlob` of an existing hash restarts it).
+   */
+  listUnreferencedBlobs(limit: number, createdBefore?: Date): Promise<BlobRecord[]>;
   /** Sum of sizes and count of all blob records (metrics). */
   blobTotals(): Promise<{ count: number; bytes: number }>;
 
+  /** Throws KOLEJKA_CONFLICT when the key exists, KOLEJKA_NOT_FOUND when the blob has no record. */
   createReference(reference: ReferenceRecord): Promise<void>;
   getReference(key: string): Promise<ReferenceRecord | undefined>;
-  /** A reference of `owner` to `hash`, creating one (new key) if it has none; idempotent. */
+  /**
+   * A reference of `owner` to `hash` (its oldest), creating one (key `newKey`, private) if it
+   * has none; idempotent, also when called concurrently. KOLEJKA_NOT_FOUND when the blob has
+   * no record.
+   */
   ensureReference(owner: string, hash: string, now: Date, newKey: string): Promise<ReferenceRecord>;
   hasReference(owner: string, hash: string): Promise<boolean>;
   touchReference(key: string, now: Date): Promise<void>;
@@ -227,7 +267,11 @@ export interface Store {
   deleteReferencesToBlob(hash: string): Promise<number>;
 
   // Tasks -------------------------------------------------------------------------------------
-  /** Inserts a task (state `queued` or `waiting`) and appends its event. */
+  /**
+   * Inserts a task (state `queued` or `waiting`) and appends its event. KOLEJKA_CONFLICT when
+   * the key exists; KOLEJKA_NOT_FOUND (naming the file) when a `files[*].reference` hash has
+   * no blob record; KOLEJKA_VALIDATION when the state is another or a reference is not a hash.
+   */
   createTask(task: TaskRecord): Promise<void>;
   getTask(key: string): Promise<TaskRecord | undefined>;
   /** Newest first; stable cursor pagination. */
@@ -238,14 +282,14 @@ export interface Store {
     after?: { priority: number; createdAt: Date; key: string },
   ): Promise<TaskRecord[]>;
   countTasksByState(): Promise<Record<TaskState, number>>;
-  /** Removes the task and its result; returns whether it existed. */
+  /** Removes the task and its result, appending an event with `isDeleted`; returns whether it existed. */
   deleteTask(key: string): Promise<boolean>;
 
   /** `queued` → `assigned`: attempt + 1, assignee, lease. `undefined` when not queued any more (someone else won). */
   claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined>;
   /** The foreman turned the assignment down: `assigned` (this attempt) → `queued`, attempt kept. */
   releaseTask(key: string, attempt: number, now: Date): Promise<TaskRecord | undefined>;
-  /** `assigned` (this attempt) → `running`. */
+  /** `assigned` (this attempt) → `running`. Idempotent: already `running` with this attempt returns the task (no new event). */
   startTask(key: string, attempt: number, now: Date): Promise<TaskRecord | undefined>;
   /** Extends the leases of the given tasks held by `assignee` (in `assigned`/`running`); returns the keys renewed. */
   renewLeases(
@@ -253,7 +297,14 @@ export interface Store {
     tasks: { key: string; attempt: number }[],
     leaseExpiresAt: Date,
   ): Promise<string[]>;
-  /** Stores the result of the current attempt and finishes the task, atomically, with fencing (see `FinishOutcome`). */
+  /**
+   * Stores the result of the current attempt and finishes the task, atomically, with fencing
+   * (see `FinishOutcome`). Checked in this order: an identical result (same attempt, same spec
+   * by canonical JSON) → `duplicate`; the attempt is not current or the task is not
+   * assigned/running → `stale`; another result stored → `conflict`. `result.taskKey` must be
+   * `key`; the stored `attempt` is `attempt`. KOLEJKA_NOT_FOUND when a result file's blob has
+   * no record.
+   */
   finishTask(key: string, attempt: number, result: ResultRecord, now: Date): Promise<FinishOutcome>;
   /** Any non-terminal state → `failed` with `reason`; when `attempt` is given it must match. */
   failTask(
@@ -264,7 +315,11 @@ export interface Store {
   ): Promise<TaskRecord | undefined>;
   /** Any non-terminal state → `cancelled`; returns the task as it was before (to notify its foreman). */
   cancelTask(key: string, reason: string, now: Date): Promise<TaskRecord | undefined>;
-  /** Admin requeue: any state except `queued` → `queued`, clearing assignee, lease and result. */
+  /**
+   * Admin requeue: any state except `queued` → `queued`, clearing assignee, lease, reason,
+   * result and `lostCount` (a fresh set of attempts); `attempt` kept. Also how a `waiting`
+   * task is released.
+   */
   requeueTask(key: string, now: Date): Promise<TaskRecord | undefined>;
   /** Tasks in `assigned`/`running` whose lease ended before `now`: requeued, or failed after `maxAttempts` losses. */
   expireLeases(now: Date, reasonFor: (task: TaskRecord) => string): Promise<ExpiredLease[]>;
@@ -274,7 +329,7 @@ export interface Store {
    * Removes the result of a finished task and returns the task to `queued` (attempt kept,
    * assignee and lease cleared), so it runs again and can receive a new result — the
    * original's "delete the result, the task can then receive a new one". Returns whether
-   * there was a result.
+   * there was a result. `lostCount` is reset as by `requeueTask`.
    */
   deleteResult(taskKey: string, now: Date): Promise<boolean>;
 
@@ -283,25 +338,25 @@ export interface Store {
   readEvents(afterSeq: number, limit: number): Promise<TaskEvent[]>;
   lastEventSeq(): Promise<number>;
   /**
-   * Resolves when the store may have new events (another process wrote), or after
-   * `timeoutMs`. SQLite: watches `PRAGMA data_version`; MongoDB: a change stream.
+   * Resolves when the store may have new events (written by this or another process), after
+   * `timeoutMs`, or when `signal` aborts (it never rejects for those). With `afterSeq` it
+   * resolves at once when events with `seq > afterSeq` exist, and otherwise wakes only for
+   * new events: pass the last seq you read, so an event written between your `readEvents`
+   * and this call is never missed. SQLite: watches `PRAGMA data_version`; MongoDB: a change
+   * stream on the events.
    */
-  waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  waitForChange(timeoutMs: number, signal?: AbortSignal, afterSeq?: number): Promise<void>;
+  /** Removes events older than `before` (retention, used by `gc`); returns how many. */
+  deleteEventsBefore(before: Date): Promise<number>;
 
   // Foremen -----------------------------------------------------------------------------------
+  /** Inserts or replaces the whole record. */
   upsertForeman(foreman: ForemanRecord): Promise<void>;
   getForeman(id: string): Promise<ForemanRecord | undefined>;
   listForemen(): Promise<ForemanRecord[]>;
-  updateForeman(
-    id: string,
-    changes: Partial<
-      Pick<
-        ForemanRecord,
-        'isOnline' | 'isDraining' | 'serverId' | 'lastHeartbeatAt' | 'tags' | 'capacity'
-      >
-    >,
-  ): Promise<ForemanRecord | undefined>;
+  /** Applies the changes (and `updatedAt` = the current time); undefined when there is no such foreman. */
+  updateForeman(id: string, changes: ForemanChanges): Promise<ForemanRecord | undefined>;
 
-  /** Idempotent; releases connections and handles. */
+  /** Idempotent; releases connections and handles. Pending `waitForChange` calls resolve; other calls then fail with KOLEJKA_UNAVAILABLE. */
   close(): Promise<void>;
 }

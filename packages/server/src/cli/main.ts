@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import yargs from 'yargs';
+import { isKolejkaError } from '@kolejka/spec';
+import { createDaemonLogger } from '../logging.js';
+import { optionsFromEnv, LOG_LEVELS, type LogLevel } from '../options.js';
+import { gcBuilder, runGc } from './gc-command.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, writeLine, type CliIo } from './io.js';
+import { serve, serveBuilder } from './serve-command.js';
+import { taskCommands } from './task-commands.js';
+import { tokenCommands } from './token-commands.js';
+import { userCommands } from './user-commands.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+class YargsUsageError extends Error {}
+
+/** What went wrong, with its causes, for a person reading a terminal. */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 4; depth++) {
+    const message =
+      current instanceof Error
+        ? current.message
+        : typeof current === 'string'
+          ? current
+          : 'unknown error';
+    if (!parts.includes(message)) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
+/**
+ * `kolejka-server` without the process: parses `args`, runs the command and returns the
+ * exit code (0 ok, 1 error, 2 usage). `cli.ts` wires it to the real process.
+ */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  const level = (optionsFromEnv(io.env).logLevel ?? 'warn').toLowerCase();
+  const logger = createDaemonLogger({
+    level: (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'warn',
+  });
+  const parser = yargs(args)
+    .scriptName('kolejka-server')
+    .usage(
+      '$0 <command> [options]\n\nThe Kolejka server: HTTP API (v1 and original-compatible) on SQLite (embedded) or MongoDB, and its administration.',
+    )
+    .command(
+      'serve',
+      'Run the HTTP server (SQLite and blobs under --home with no setup; --db mongodb://… for MongoDB)',
+      serveBuilder,
+      (argv) => serve(argv, io),
+    )
+    .command('user', 'Manage users: add, passwd, list, remove', userCommands(io, logger))
+    .command('token', 'Manage API tokens: create, list, revoke', tokenCommands(io, logger))
+    .command('task', 'Manage tasks: list, remove, requeue', taskCommands(io, logger))
+    .command(
+      'gc',
+      'Delete blobs nothing names any more (after a grace period), expired sessions and old events',
+      gcBuilder,
+      (argv) => runGc(argv, io, logger),
+    )
+    .demandCommand(1, 'Give a command; see --help for the list.')
+    .recommendCommands()
+    .strict()
+    .exitProcess(false)
+    .version(version)
+    .help()
+    .wrap(Math.min(100, (io.stdout as { columns?: number }).columns ?? 100))
+    .epilogue('Exit codes: 0 done, 1 an error (with a message), 2 a usage error.')
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new YargsUsageError(message);
+    });
+  try {
+    await parser.parseAsync(args, {}, (_error, _argv, output) => {
+      if (output) writeLine(io.stdout, output);
+    });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof YargsUsageError || error instanceof UsageError) {
+      writeLine(io.stderr, `kolejka-server: ${error.message}`);
+      writeLine(io.stderr, 'Run kolejka-server --help (or <command> --help) for usage.');
+      return EXIT_USAGE;
+    }
+    writeLine(io.stderr, `kolejka-server: ${describe(error)}`);
+    if (!isKolejkaError(error)) logger.debug('command failed', { error: String(error) });
+    return EXIT_ERROR;
+  }
+}

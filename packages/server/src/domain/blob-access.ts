@@ -1,0 +1,68 @@
+import { isBlobHash } from '../blobs/blob-store.js';
+import { hasPermission, type Principal } from '../auth/principal.js';
+import type { AppContext } from '../app-context.js';
+import type { BlobRecord, ReferenceRecord } from '../store/store.js';
+
+/** A reference key of the original: a uuid4 in 32 lowercase hex digits. */
+export function isReferenceKey(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
+
+/**
+ * The caller may read a blob when it holds a reference to it, or when its role reads
+ * everything (processors, inspectors, managers, admins). Anything else must look exactly
+ * like a missing blob, so nobody learns which hashes exist.
+ */
+export async function mayReadHash(
+  ctx: AppContext,
+  principal: Principal | undefined,
+  hash: string,
+): Promise<boolean> {
+  if (principal === undefined || !isBlobHash(hash)) return false;
+  if (hasPermission(principal, 'blob:read-any')) return true;
+  return ctx.store.hasReference(principal.username, hash);
+}
+
+/** The blob record when the caller may read it (and it exists), else undefined. */
+export async function readableBlob(
+  ctx: AppContext,
+  principal: Principal | undefined,
+  hash: string,
+): Promise<BlobRecord | undefined> {
+  if (!(await mayReadHash(ctx, principal, hash))) return undefined;
+  return ctx.store.getBlob(hash);
+}
+
+/** A reference the caller may use: its own, a public one, or any for read-everything roles. */
+export async function readableReference(
+  ctx: AppContext,
+  principal: Principal | undefined,
+  key: string,
+): Promise<ReferenceRecord | undefined> {
+  if (principal === undefined || !isReferenceKey(key)) return undefined;
+  const reference = await ctx.store.getReference(key);
+  if (reference === undefined) return undefined;
+  if (
+    reference.isPublic ||
+    reference.owner === principal.username ||
+    hasPermission(principal, 'blob:read-any')
+  ) {
+    return reference;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves what a task or result file names — a blob hash or one of the caller's
+ * reference keys — to the hash of a blob the caller may read; undefined otherwise.
+ */
+export async function resolveFileReference(
+  ctx: AppContext,
+  principal: Principal,
+  value: string,
+): Promise<string | undefined> {
+  if (isBlobHash(value)) return (await readableBlob(ctx, principal, value))?.hash;
+  const reference = await readableReference(ctx, principal, value);
+  if (reference === undefined) return undefined;
+  return (await ctx.store.getBlob(reference.hash))?.hash;
+}

@@ -1,0 +1,42 @@
+import winston from 'winston';
+import type { LogMeta, Logger } from '@kolejka/spec';
+import type { LogLevel } from './options.js';
+
+export interface DaemonLoggerOptions {
+  level: LogLevel;
+  /** Readable lines on a terminal, JSON lines otherwise. Default: whether stderr is a TTY. */
+  isTty?: boolean;
+  /** Where lines go. Default: standard error (standard output stays for command output). */
+  stream?: NodeJS.WritableStream;
+}
+
+function adapt(logger: winston.Logger): Logger {
+  return {
+    error: (message: string, meta?: LogMeta) => logger.error(message, meta),
+    warn: (message: string, meta?: LogMeta) => logger.warn(message, meta),
+    info: (message: string, meta?: LogMeta) => logger.info(message, meta),
+    debug: (message: string, meta?: LogMeta) => logger.debug(message, meta),
+    child: (meta: LogMeta) => adapt(logger.child(meta)),
+  };
+}
+
+/** The winston logger of the `kolejka-server` daemon and commands, behind spec's `Logger`. */
+export function createDaemonLogger(options: DaemonLoggerOptions): Logger {
+  const isTty = options.isTty ?? process.stderr.isTTY;
+  const format = isTty
+    ? winston.format.combine(
+        winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
+        winston.format.colorize(),
+        winston.format.printf((entry) => {
+          const { timestamp, level, message, ...meta } = entry;
+          const rest = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
+          return `${String(timestamp)} ${level} ${String(message)}${rest}`;
+        }),
+      )
+    : winston.format.combine(winston.format.timestamp(), winston.format.json());
+  const transport =
+    options.stream === undefined
+      ? new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })
+      : new winston.transports.Stream({ stream: options.stream });
+  return adapt(winston.createLogger({ level: options.level, format, transports: [transport] }));
+}

@@ -1,0 +1,191 @@
+import {
+  KolejkaError,
+  assertSchema,
+  dumpLimits,
+  parseLimits,
+  validationError,
+  type Limits,
+  type LimitsJson,
+  type ValidationIssue,
+} from '@kolejka/spec';
+
+/**
+ * What the HTTP layer needs to know about policy: task limits, accepted images, callbacks,
+ * body sizes, leases and sessions. `createApp` takes the options and resolves them once.
+ */
+export interface ServerSettingsOptions {
+  /** Limits given to a task that omits them (the task's own value wins). Default: none. */
+  defaultLimits?: Limits | LimitsJson;
+  /**
+   * The original's `LIMIT_*`: combined with every task's limits (the smaller value wins).
+   * An absent `gpus` here does not take GPUs away from tasks. Default: none.
+   */
+  maxLimits?: Limits | LimitsJson;
+  /** Regular expressions an image name must match entirely. Default: `[".*"]` (any). */
+  imagePatterns?: string[];
+  /** Host names a task's `callback_url` may point at. Default: `["localhost", "127.0.0.1"]`. */
+  callbackHosts?: string[];
+  /** Attempts per callback before giving up (exponential backoff between). Default 5. */
+  callbackAttempts?: number;
+  /** First backoff between callback attempts; doubles each time. Default 1000 ms. */
+  callbackBackoffMs?: number;
+  /** Timeout of one callback request. Default 10000 ms. */
+  callbackTimeoutMs?: number;
+  /** `User-Agent` of callback requests. Default `kolejka-server` (the original's). */
+  callbackUserAgent?: string;
+  /** Largest JSON body (task, result, dequeue). Default 4 MiB. */
+  maxJsonBytes?: number;
+  /** Largest blob upload. Default 4 GiB. */
+  maxBlobBytes?: number;
+  /** Lease of a push assignment, renewed by heartbeats. Default 60 s. */
+  leaseMs?: number;
+  /** A task fails after losing this many leases. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Lease of a task claimed through the original `/queue/dequeue/`: original foremen never
+   * renew, so it must outlast the longest task. Default 1 hour.
+   */
+  compatLeaseMs?: number;
+  /** Life of a `sessionid` cookie session. Default 14 days (Django's). */
+  sessionMaxAgeMs?: number;
+  /** Trust `X-Forwarded-*` from a reverse proxy (for HTTPS detection). Default false. */
+  trustProxy?: boolean;
+  /** How often expired leases are returned to the queue. Default 5000 ms. */
+  leaseSweepIntervalMs?: number;
+}
+
+export interface ServerSettings {
+  defaultLimits: Limits;
+  maxLimits: Limits;
+  imagePatterns: string[];
+  /** `imagePatterns` compiled, anchored at both ends. */
+  imageRegexes: RegExp[];
+  callbackHosts: string[];
+  callbackAttempts: number;
+  callbackBackoffMs: number;
+  callbackTimeoutMs: number;
+  callbackUserAgent: string;
+  maxJsonBytes: number;
+  maxBlobBytes: number;
+  leaseMs: number;
+  maxAttempts: number;
+  compatLeaseMs: number;
+  sessionMaxAgeMs: number;
+  trustProxy: boolean;
+  leaseSweepIntervalMs: number;
+}
+
+export const DEFAULT_SETTINGS = {
+  imagePatterns: ['.*'],
+  callbackHosts: ['localhost', '127.0.0.1'],
+  callbackAttempts: 5,
+  callbackBackoffMs: 1000,
+  callbackTimeoutMs: 10_000,
+  callbackUserAgent: 'kolejka-server',
+  maxJsonBytes: 4 * 1024 ** 2,
+  maxBlobBytes: 4 * 1024 ** 3,
+  leaseMs: 60_000,
+  maxAttempts: 3,
+  compatLeaseMs: 3_600_000,
+  sessionMaxAgeMs: 14 * 24 * 3_600_000,
+  trustProxy: false,
+  leaseSweepIntervalMs: 5000,
+} as const;
+
+/** Limits given either parsed (numbers) or as JSON (`"64M"`); both end up parsed. */
+function toLimits(value: Limits | LimitsJson | undefined, path: string): Limits {
+  if (value === undefined) return {};
+  try {
+    const json = dumpLimitsLoose(value);
+    assertSchema('limits', json, path);
+    return parseLimits(json);
+  } catch (error) {
+    if (error instanceof KolejkaError && error.issues.length > 0) throw error;
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `Invalid setting ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+// Parsed limits are valid JSON limits too (bytes and seconds as bare numbers), so the one
+// parser accepts both forms; this only checks that the value is an object.
+function dumpLimitsLoose(value: Limits | LimitsJson): LimitsJson {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KolejkaError('KOLEJKA_VALIDATION', 'must be an object of limits');
+  }
+  return value;
+}
+
+function positive(
+  issues: ValidationIssue[],
+  name: keyof ServerSettingsOptions,
+  value: number,
+): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    issues.push({ path: `/${name}`, message: `must be a positive number, not ${String(value)}` });
+  }
+  return value;
+}
+
+/** Resolves settings once: defaults filled in, limits parsed, image patterns compiled. */
+export function resolveServerSettings(options: ServerSettingsOptions = {}): ServerSettings {
+  const issues: ValidationIssue[] = [];
+  const imagePatterns = options.imagePatterns ?? [...DEFAULT_SETTINGS.imagePatterns];
+  const imageRegexes: RegExp[] = [];
+  imagePatterns.forEach((pattern, index) => {
+    try {
+      imageRegexes.push(new RegExp(`^(?:${pattern})$`, 'u'));
+    } catch (error) {
+      issues.push({
+        path: `/imagePatterns/${index}`,
+        message: `is not a valid regular expression (${(error as Error).message})`,
+      });
+    }
+  });
+  const number = (name: keyof typeof DEFAULT_SETTINGS & keyof ServerSettingsOptions): number =>
+    positive(
+      issues,
+      name,
+      (options[name] as number | undefined) ?? (DEFAULT_SETTINGS[name] as number),
+    );
+  const settings: ServerSettings = {
+    defaultLimits: toLimits(options.defaultLimits, 'defaultLimits'),
+    maxLimits: toLimits(options.maxLimits, 'maxLimits'),
+    imagePatterns,
+    imageRegexes,
+    callbackHosts: (options.callbackHosts ?? [...DEFAULT_SETTINGS.callbackHosts]).map((host) =>
+      host.toLowerCase(),
+    ),
+    callbackAttempts: Math.floor(number('callbackAttempts')),
+    callbackBackoffMs: number('callbackBackoffMs'),
+    callbackTimeoutMs: number('callbackTimeoutMs'),
+    callbackUserAgent: options.callbackUserAgent ?? DEFAULT_SETTINGS.callbackUserAgent,
+    maxJsonBytes: Math.floor(number('maxJsonBytes')),
+    maxBlobBytes: Math.floor(number('maxBlobBytes')),
+    leaseMs: number('leaseMs'),
+    maxAttempts: Math.floor(number('maxAttempts')),
+    compatLeaseMs: number('compatLeaseMs'),
+    sessionMaxAgeMs: number('sessionMaxAgeMs'),
+    trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
+    leaseSweepIntervalMs: number('leaseSweepIntervalMs'),
+  };
+  if (issues.length > 0) throw validationError('server settings', issues);
+  return settings;
+}
+
+/** The settings as JSON (limits in canonical form), for `GET /api/v1/settings` and logs. */
+export function describeSettings(settings: ServerSettings): Record<string, unknown> {
+  return {
+    defaultLimits: dumpLimits(settings.defaultLimits),
+    maxLimits: dumpLimits(settings.maxLimits),
+    imagePatterns: settings.imagePatterns,
+    callbackHosts: settings.callbackHosts,
+    maxJsonBytes: settings.maxJsonBytes,
+    maxBlobBytes: settings.maxBlobBytes,
+    leaseMs: settings.leaseMs,
+    maxAttempts: settings.maxAttempts,
+    compatLeaseMs: settings.compatLeaseMs,
+  };
+}

@@ -1,0 +1,43 @@
+export {
+  ROLES,
+  TASK_STATES,
+  TERMINAL_TASK_STATES,
+  type BlobRecord,
+  type Claim,
+  type ExpiredLease,
+  type FinishOutcome,
+  type ForemanChanges,
+  type ForemanRecord,
+  type Page,
+  type ReferenceRecord,
+  type ResultRecord,
+  type Role,
+  type SessionRecord,
+  type Store,
+  type TaskEvent,
+  type TaskFilter,
+  type TaskRecord,
+  type TaskState,
+  type TokenRecord,
+  type UserRecord,
+} from './store.js';
+export {
+  DEFAULT_SQLITE_FILE,
+  openStore,
+  parseStoreUrl,
+  type OpenStoreOptions,
+  type StoreLocation,
+} from './open-store.js';
+export {
+  SqliteStore,
+  openSqliteStore,
+  type ResolvedSqliteStoreOptions,
+  type SqliteStoreOptions,
+} from './sqlite/sqlite-store.js';
+// Types only: the MongoDB driver loads when openStore is given a mongodb:// URL.
+export type {
+  MongoStore,
+  MongoStoreOptions,
+  ResolvedMongoStoreOptions,
+} from './mongodb/mongo-store.js';
+export { ACTIVE_TASK_STATES, LEASED_TASK_STATES } from './store-rules.js';

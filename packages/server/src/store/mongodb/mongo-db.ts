@@ -1,0 +1,224 @@
+import {
+  MongoClient,
+  MongoError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  type ClientSession,
+  type Collection,
+  type Db,
+  type IndexDescription,
+} from 'mongodb';
+import { KolejkaError } from '@kolejka/spec';
+import type {
+  BlobDoc,
+  CounterDoc,
+  EventDoc,
+  ForemanDoc,
+  ReferenceDoc,
+  ResultDoc,
+  SessionDoc,
+  TaskDoc,
+  TokenDoc,
+  UserDoc,
+} from './mongo-docs.js';
+
+/** Collections of one Kolejka database. */
+export interface MongoCollections {
+  users: Collection<UserDoc>;
+  tokens: Collection<TokenDoc>;
+  sessions: Collection<SessionDoc>;
+  blobs: Collection<BlobDoc>;
+  references: Collection<ReferenceDoc>;
+  tasks: Collection<TaskDoc>;
+  results: Collection<ResultDoc>;
+  events: Collection<EventDoc>;
+  counters: Collection<CounterDoc>;
+  foremen: Collection<ForemanDoc>;
+}
+
+/** Indexes created at open (createIndexes is idempotent for identical definitions). */
+const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
+  users: [],
+  tokens: [
+    { key: { tokenHash: 1 }, name: 'by_token_hash', unique: true },
+    { key: { username: 1 }, name: 'by_username' },
+  ],
+  sessions: [
+    { key: { username: 1 }, name: 'by_username' },
+    // MongoDB removes expired sessions by itself too (getSession checks the time anyway).
+    { key: { expiresAt: 1 }, name: 'by_expiry', expireAfterSeconds: 0 },
+  ],
+  blobs: [{ key: { touchedAt: 1, _id: 1 }, name: 'by_touched' }],
+  references: [
+    { key: { owner: 1, hash: 1, createdAt: 1, _id: 1 }, name: 'by_owner_hash' },
+    { key: { hash: 1 }, name: 'by_hash' },
+  ],
+  tasks: [
+    {
+      key: { priority: -1, createdAt: 1, _id: 1 },
+      name: 'queue',
+      partialFilterExpression: { state: 'queued' },
+    },
+    { key: { createdAt: -1, _id: -1 }, name: 'by_created' },
+    { key: { owner: 1, createdAt: -1, _id: -1 }, name: 'by_owner_created' },
+    { key: { assignee: 1, createdAt: -1, _id: -1 }, name: 'by_assignee_created' },
+    { key: { state: 1, leaseExpiresAt: 1 }, name: 'by_state_lease' },
+    { key: { fileHashes: 1 }, name: 'by_file_hash' },
+  ],
+  results: [{ key: { fileHashes: 1 }, name: 'by_file_hash' }],
+  events: [{ key: { at: 1 }, name: 'by_time' }],
+  counters: [],
+  foremen: [],
+};
+
+export interface MongoDatabaseOptions {
+  url: string;
+  databaseName: string;
+  connectTimeoutMs: number;
+}
+
+/**
+ * A connected client, its database and collections, and the transaction runner. Every
+ * multi-document change runs in `transaction()`: snapshot reads, majority commit, retried
+ * by the driver on transient errors (write conflicts between racing servers included).
+ */
+export class MongoDatabase {
+  readonly client: MongoClient;
+  readonly db: Db;
+  readonly collections: MongoCollections;
+  readonly redactedUrl: string;
+
+  private constructor(client: MongoClient, db: Db, redactedUrl: string) {
+    this.client = client;
+    this.db = db;
+    this.redactedUrl = redactedUrl;
+    this.collections = {
+      users: db.collection<UserDoc>('users'),
+      tokens: db.collection<TokenDoc>('tokens'),
+      sessions: db.collection<SessionDoc>('sessions'),
+      blobs: db.collection<BlobDoc>('blobs'),
+      references: db.collection<ReferenceDoc>('references'),
+      tasks: db.collection<TaskDoc>('tasks'),
+      results: db.collection<ResultDoc>('results'),
+      events: db.collection<EventDoc>('events'),
+      counters: db.collection<CounterDoc>('counters'),
+      foremen: db.collection<ForemanDoc>('foremen'),
+    };
+  }
+
+  static async connect(options: MongoDatabaseOptions): Promise<MongoDatabase> {
+    const redactedUrl = redactMongoUrl(options.url);
+    let client: MongoClient;
+    try {
+      client = new MongoClient(options.url, {
+        appName: 'kolejka-server',
+        serverSelectionTimeoutMS: options.connectTimeoutMs,
+        connectTimeoutMS: options.connectTimeoutMs,
+      });
+      await client.connect();
+    } catch (error) {
+      throw new KolejkaError(
+        'KOLEJKA_UNAVAILABLE',
+        `Could not connect to MongoDB at ${redactedUrl}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const database = new MongoDatabase(client, client.db(options.databaseName), redactedUrl);
+    try {
+      await database.assertReplicaSet();
+      await database.createSchema();
+    } catch (error) {
+      await client.close();
+      throw mapMongoError(error, `prepare the MongoDB database at ${redactedUrl}`);
+    }
+    return database;
+  }
+
+  /** Transactions (and change streams) exist only on replica sets and sharded clusters. */
+  private async assertReplicaSet(): Promise<void> {
+    const hello = await this.db.admin().command({ hello: 1 });
+    if (typeof hello.setName === 'string' || hello.msg === 'isdbgrid') return;
+    throw new KolejkaError(
+      'KOLEJKA_UNAVAILABLE',
+      `MongoDB at ${this.redactedUrl} is a standalone server, but Kolejka needs transactions, ` +
+        'which MongoDB offers only on a replica set. A single-node replica set is enough: ' +
+        'start mongod with --replSet rs0, run rs.initiate() once in mongosh, and connect with ' +
+        '?replicaSet=rs0 (or &directConnection=true).',
+    );
+  }
+
+  private async createSchema(): Promise<void> {
+    // Created up front: a transaction cannot create a collection on every server version.
+    const existing = new Set(
+      (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+    );
+    for (const [name, indexes] of Object.entries(INDEXES) as [
+      keyof MongoCollections,
+      IndexDescription[],
+    ][]) {
+      const collection = this.collections[name];
+      if (!existing.has(collection.collectionName))
+        await ignoreCodes([48], () => this.db.createCollection(collection.collectionName));
+      if (indexes.length > 0) await collection.createIndexes(indexes);
+    }
+    await ignoreCodes([11000], () =>
+      this.collections.counters.updateOne(
+        { _id: 'events' },
+        { $setOnInsert: { seq: 0 } },
+        { upsert: true },
+      ),
+    );
+  }
+
+  /** Runs `fn` as one transaction (retried as a whole on transient errors: keep it pure). */
+  async transaction<T>(fn: (session: ClientSession) => Promise<T>): Promise<T> {
+    const session = this.client.startSession();
+    try {
+      return await session.withTransaction(() => fn(session), {
+        readConcern: { level: 'snapshot' },
+        writeConcern: { w: 'majority' },
+        readPreference: 'primary',
+      });
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Hides the password of `mongodb://user:password@host/...` in messages and logs. */
+export function redactMongoUrl(url: string): string {
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+async function ignoreCodes(codes: number[], fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (!(error instanceof MongoServerError && codes.includes(Number(error.code)))) throw error;
+  }
+}
+
+/** Connection loss and timeouts become KOLEJKA_UNAVAILABLE; KolejkaErrors pass through. */
+export function mapMongoError(error: unknown, doing: string): unknown {
+  if (error instanceof KolejkaError) return error;
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    (error instanceof MongoError &&
+      (error.hasErrorLabel('RetryableWriteError') ||
+        error.hasErrorLabel('TransientTransactionError')))
+  )
+    return new KolejkaError('KOLEJKA_UNAVAILABLE', `Could not ${doing}: ${error.message}`, {
+      cause: error,
+    });
+  return error;
+}

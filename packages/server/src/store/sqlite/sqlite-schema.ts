@@ -1,0 +1,169 @@
+import { KolejkaError } from '@kolejka/spec';
+import type { SqliteDb } from './sqlite-db.js';
+
+/**
+ * Schema migrations, applied in order at open inside one IMMEDIATE transaction; the version
+ * reached is kept in `PRAGMA user_version`. Append new migrations, never edit applied ones.
+ * Times are integer milliseconds since the epoch; JSON documents are text.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  roles TEXT NOT NULL,
+  password_hash TEXT,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  label TEXT,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+) STRICT;
+CREATE INDEX tokens_by_username ON tokens (username);
+
+CREATE TABLE sessions (
+  key_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_username ON sessions (username);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+-- touched_at: the last putBlob of the hash (a re-upload of old content restarts the gc
+-- grace period, so the reference about to be written is not beaten by gc).
+CREATE TABLE blobs (
+  hash TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  touched_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX blobs_by_touched ON blobs (touched_at, hash);
+
+-- Kept by triggers so metrics never scan the blobs table.
+CREATE TABLE blob_totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL
+) STRICT;
+INSERT INTO blob_totals (id, count, bytes) VALUES (1, 0, 0);
+CREATE TRIGGER blobs_total_insert AFTER INSERT ON blobs BEGIN
+  UPDATE blob_totals SET count = count + 1, bytes = bytes + NEW.size WHERE id = 1;
+END;
+CREATE TRIGGER blobs_total_delete AFTER DELETE ON blobs BEGIN
+  UPDATE blob_totals SET count = count - 1, bytes = bytes - OLD.size WHERE id = 1;
+END;
+
+CREATE TABLE refs (
+  key TEXT PRIMARY KEY,
+  hash TEXT NOT NULL REFERENCES blobs (hash),
+  owner TEXT NOT NULL,
+  is_public INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  accessed_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX refs_by_owner_hash ON refs (owner, hash, created_at, key);
+CREATE INDEX refs_by_hash ON refs (hash);
+
+CREATE TABLE tasks (
+  key TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'queued', 'assigned', 'running', 'finished', 'failed', 'cancelled')),
+  priority INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  lost_count INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  assignee TEXT,
+  lease_expires_at INTEGER,
+  reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  assigned_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER
+) STRICT;
+-- The scheduler's run order, over queued tasks only.
+CREATE INDEX tasks_queue ON tasks (priority DESC, created_at, key) WHERE state = 'queued';
+CREATE INDEX tasks_by_created ON tasks (created_at DESC, key DESC);
+CREATE INDEX tasks_by_owner_created ON tasks (owner, created_at DESC, key DESC);
+CREATE INDEX tasks_by_assignee ON tasks (assignee, created_at DESC, key DESC) WHERE assignee IS NOT NULL;
+CREATE INDEX tasks_by_lease ON tasks (lease_expires_at) WHERE state IN ('assigned', 'running');
+CREATE INDEX tasks_by_state ON tasks (state);
+
+CREATE TABLE task_blobs (
+  task_key TEXT NOT NULL REFERENCES tasks (key) ON DELETE CASCADE,
+  hash TEXT NOT NULL REFERENCES blobs (hash),
+  PRIMARY KEY (task_key, hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX task_blobs_by_hash ON task_blobs (hash);
+
+CREATE TABLE results (
+  task_key TEXT PRIMARY KEY REFERENCES tasks (key) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  poster TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE result_blobs (
+  task_key TEXT NOT NULL REFERENCES results (task_key) ON DELETE CASCADE,
+  hash TEXT NOT NULL REFERENCES blobs (hash),
+  PRIMARY KEY (task_key, hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX result_blobs_by_hash ON result_blobs (hash);
+
+-- AUTOINCREMENT: a seq is never reused, even after the newest events are pruned.
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_key TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  assignee TEXT,
+  is_deleted INTEGER NOT NULL DEFAULT 0,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX events_by_at ON events (at);
+
+CREATE TABLE foremen (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  capacity TEXT NOT NULL,
+  version TEXT,
+  is_online INTEGER NOT NULL,
+  is_draining INTEGER NOT NULL,
+  server_id TEXT,
+  last_heartbeat_at INTEGER,
+  updated_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Brings the database to `SCHEMA_VERSION`; refuses a database written by a newer Kolejka. */
+export function migrate(db: SqliteDb, path: string): number {
+  return db.write(() => {
+    const current = db.connection.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION)
+      throw new KolejkaError(
+        'KOLEJKA_UNAVAILABLE',
+        `The SQLite database ${path} has schema version ${current}, newer than this Kolejka server knows (${SCHEMA_VERSION}): upgrade the server`,
+      );
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.connection.exec(migration.sql);
+      db.connection.pragma(`user_version = ${migration.version}`);
+    }
+    return current;
+  });
+}

@@ -1,0 +1,163 @@
+import { KolejkaError } from '@kolejka/spec';
+import { decodeTaskCursor, encodeTaskCursor } from '../cursor.js';
+import {
+  assertLimit,
+  assertNewTask,
+  assertStates,
+  distinctHashes,
+  emptyStateCounts,
+  specText,
+  unknownBlobError,
+} from '../store-rules.js';
+import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
+import { isConstraintError, type SqliteDb } from './sqlite-db.js';
+import { appendEvent } from './sqlite-events.js';
+import { ms, resultFromRow, taskFromRow, type ResultRow, type TaskRow } from './sqlite-rows.js';
+
+/* Creating, reading, listing and deleting tasks; state changes are in sqlite-transitions. */
+
+export function createTask(db: SqliteDb, task: TaskRecord): void {
+  const blobs = assertNewTask(task);
+  db.write(() => {
+    for (const blob of blobs)
+      if (db.get('SELECT 1 FROM blobs WHERE hash = @hash', { hash: blob.hash }) === undefined)
+        throw unknownBlobError('task', blob);
+    let row: TaskRow | undefined;
+    try {
+      row = db.get<TaskRow>(
+        `INSERT INTO tasks (key, owner, spec, state, priority, attempt, lost_count, max_attempts,
+           assignee, lease_expires_at, reason, created_at, updated_at, assigned_at, started_at,
+           finished_at)
+         VALUES (@key, @owner, @spec, @state, @priority, @attempt, @lostCount, @maxAttempts,
+           @assignee, @leaseExpiresAt, @reason, @createdAt, @updatedAt, @assignedAt, @startedAt,
+           @finishedAt)
+         RETURNING *`,
+        {
+          key: task.key,
+          owner: task.owner,
+          spec: specText(task.spec),
+          state: task.state,
+          priority: task.priority,
+          attempt: task.attempt,
+          lostCount: task.lostCount,
+          maxAttempts: task.maxAttempts,
+          assignee: task.assignee ?? null,
+          leaseExpiresAt: ms(task.leaseExpiresAt),
+          reason: task.reason ?? null,
+          createdAt: ms(task.createdAt),
+          updatedAt: ms(task.updatedAt),
+          assignedAt: ms(task.assignedAt),
+          startedAt: ms(task.startedAt),
+          finishedAt: ms(task.finishedAt),
+        },
+      );
+    } catch (error) {
+      if (isConstraintError(error, 'PRIMARYKEY'))
+        throw new KolejkaError('KOLEJKA_CONFLICT', `Task ${task.key} exists`, { cause: error });
+      throw error;
+    }
+    if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+    for (const hash of distinctHashes(blobs))
+      db.run('INSERT INTO task_blobs (task_key, hash) VALUES (@key, @hash)', {
+        key: task.key,
+        hash,
+      });
+    appendEvent(db, row, row.updated_at);
+  });
+}
+
+export function getTask(db: SqliteDb, key: string): TaskRecord | undefined {
+  const row = db.get<TaskRow>('SELECT * FROM tasks WHERE key = @key', { key });
+  return row && taskFromRow(row);
+}
+
+export function listTasks(
+  db: SqliteDb,
+  filter: TaskFilter,
+  limit: number,
+  cursor?: string,
+): Page<TaskRecord> {
+  assertLimit(limit);
+  assertStates(filter.states);
+  const after = cursor === undefined ? undefined : decodeTaskCursor(cursor);
+  // Only the conditions in use are in the text, so SQLite picks the index for them (and the
+  // statement cache keeps one plan per combination).
+  const where: string[] = [];
+  if (filter.owner !== undefined) where.push('owner = @owner');
+  if (filter.assignee !== undefined) where.push('assignee = @assignee');
+  if (filter.states !== undefined) where.push('state IN (SELECT value FROM json_each(@states))');
+  if (filter.createdAfter !== undefined) where.push('created_at > @createdAfter');
+  if (filter.createdBefore !== undefined) where.push('created_at < @createdBefore');
+  if (after !== undefined)
+    where.push('(created_at < @cursorAt OR (created_at = @cursorAt AND key < @cursorKey))');
+  const rows = db.all<TaskRow>(
+    `SELECT * FROM tasks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, key DESC LIMIT @limit`,
+    {
+      ...(filter.owner !== undefined ? { owner: filter.owner } : {}),
+      ...(filter.assignee !== undefined ? { assignee: filter.assignee } : {}),
+      ...(filter.states !== undefined ? { states: JSON.stringify(filter.states) } : {}),
+      ...(filter.createdAfter !== undefined ? { createdAfter: ms(filter.createdAfter) } : {}),
+      ...(filter.createdBefore !== undefined ? { createdBefore: ms(filter.createdBefore) } : {}),
+      ...(after !== undefined ? { cursorAt: after.createdAtMs, cursorKey: after.key } : {}),
+      limit: limit + 1,
+    },
+  );
+  const items = rows.slice(0, limit).map(taskFromRow);
+  const last = items[items.length - 1];
+  return rows.length > limit && last !== undefined
+    ? {
+        items,
+        nextCursor: encodeTaskCursor({ createdAtMs: last.createdAt.getTime(), key: last.key }),
+      }
+    : { items };
+}
+
+// INDEXED BY: without statistics the planner prefers tasks_by_state and sorts every queued
+// task; the partial run-order index reads just the first `limit`.
+export function listQueuedTasks(
+  db: SqliteDb,
+  limit: number,
+  after?: { priority: number; createdAt: Date; key: string },
+): TaskRecord[] {
+  assertLimit(limit);
+  const rows =
+    after === undefined
+      ? db.all<TaskRow>(
+          `SELECT * FROM tasks INDEXED BY tasks_queue WHERE state = 'queued'
+           ORDER BY priority DESC, created_at, key LIMIT @limit`,
+          { limit },
+        )
+      : db.all<TaskRow>(
+          `SELECT * FROM tasks INDEXED BY tasks_queue WHERE state = 'queued'
+             AND (priority < @priority OR (priority = @priority
+               AND (created_at > @createdAt OR (created_at = @createdAt AND key > @key))))
+           ORDER BY priority DESC, created_at, key LIMIT @limit`,
+          { limit, priority: after.priority, createdAt: ms(after.createdAt), key: after.key },
+        );
+  return rows.map(taskFromRow);
+}
+
+export function countTasksByState(db: SqliteDb): Record<TaskState, number> {
+  const counts = emptyStateCounts();
+  for (const row of db.all<{ state: TaskState; n: number }>(
+    'SELECT state, count(*) AS n FROM tasks GROUP BY state',
+  ))
+    counts[row.state] = row.n;
+  return counts;
+}
+
+export function deleteTask(db: SqliteDb, key: string, now: Date): boolean {
+  return db.write(() => {
+    // task_blobs, the result and result_blobs go with it (ON DELETE CASCADE).
+    const row = db.get<TaskRow>('DELETE FROM tasks WHERE key = @key RETURNING *', { key });
+    if (row === undefined) return false;
+    appendEvent(db, row, now.getTime(), true);
+    return true;
+  });
+}
+
+export function getResult(db: SqliteDb, taskKey: string): ResultRecord | undefined {
+  const row = db.get<ResultRow>('SELECT * FROM results WHERE task_key = @taskKey', { taskKey });
+  return row && resultFromRow(row);
+}

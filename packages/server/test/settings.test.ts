@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parseTask } from '@kolejka/spec';
+import { applyServerLimits, taskPolicyIssues } from '../src/domain/task-policy.js';
+import { resolveServerSettings } from '../src/settings.js';
+
+describe('resolveServerSettings', () => {
+  it('fills the defaults', () => {
+    const settings = resolveServerSettings();
+    expect(settings).toMatchObject({
+      imagePatterns: ['.*'],
+      callbackHosts: ['localhost', '127.0.0.1'],
+      maxAttempts: 3,
+      leaseMs: 60_000,
+      compatLeaseMs: 3_600_000,
+      defaultLimits: {},
+      maxLimits: {},
+    });
+  });
+
+  it('parses limits given as JSON or numbers', () => {
+    const settings = resolveServerSettings({
+      defaultLimits: { memory: '64M', time: '1M' },
+      maxLimits: { memory: 1024, cpus: 2 },
+    });
+    expect(settings.defaultLimits).toEqual({ memory: 67_108_864, time: 60 });
+    expect(settings.maxLimits).toEqual({ memory: 1024, cpus: 2 });
+  });
+
+  it('names every wrong setting', () => {
+    expect(() => resolveServerSettings({ maxLimits: { memory: '64Mi' } })).toThrow(/maxLimits/);
+    expect(() => resolveServerSettings({ imagePatterns: ['(unclosed'] })).toThrow(
+      /imagePatterns\[0\] is not a valid regular expression/,
+    );
+    expect(() => resolveServerSettings({ leaseMs: -1, maxAttempts: 0 })).toThrow(
+      /leaseMs must be a positive number.*maxAttempts/,
+    );
+  });
+
+  it('matches image patterns against the whole name', () => {
+    const settings = resolveServerSettings({ imagePatterns: ['kolejka-test/.*', 'debian'] });
+    const issues = (image: string) => taskPolicyIssues(parseTask({ image, args: ['x'] }), settings);
+    expect(issues('kolejka-test/busybox:latest')).toEqual([]);
+    expect(issues('debian')).toEqual([]);
+    expect(issues('debian-evil')).toHaveLength(1);
+    expect(issues('evil/kolejka-test/x')).toHaveLength(1);
+  });
+});
+
+describe('applyServerLimits', () => {
+  const settings = resolveServerSettings({
+    defaultLimits: { time: '10s', memory: '64M' },
+    maxLimits: { time: '60s', memory: '1G', network: false },
+  });
+
+  it('fills omitted limits from the defaults and caps at the maxima', () => {
+    expect(applyServerLimits({}, settings)).toEqual({
+      time: 10,
+      memory: 67_108_864,
+      network: false,
+    });
+    expect(applyServerLimits({ time: 600, memory: 1024 }, settings)).toEqual({
+      time: 60,
+      memory: 1024,
+      network: false,
+    });
+    expect(applyServerLimits({ network: true }, settings).network).toBe(false);
+  });
+
+  it('keeps GPUs when the maxima say nothing about them, caps them when they do', () => {
+    expect(applyServerLimits({ gpus: 2, gpu_memory: 1024 }, settings)).toMatchObject({
+      gpus: 2,
+      gpu_memory: 1024,
+    });
+    const capped = resolveServerSettings({ maxLimits: { gpus: 1 } });
+    expect(applyServerLimits({ gpus: 2 }, capped)).toEqual({ gpus: 1 });
+    expect(applyServerLimits({}, capped)).toEqual({});
+  });
+});

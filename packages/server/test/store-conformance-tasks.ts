@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { TASK_STATES, type TaskRecord } from '../src/store/store.js';
+import {
+  T0,
+  assignedTask,
+  at,
+  expectKolejkaError,
+  hashOf,
+  makeResult,
+  makeTask,
+  putBlobs,
+  useStore,
+  type StoreEngine,
+} from './store-fixtures.js';
+
+const keyOf = (n: number): string => n.toString(16).padStart(32, '0');
+
+/** Creating, reading, listing, counting and deleting tasks. */
+export function describeTaskConformance(engine: StoreEngine): void {
+  const context = useStore(engine);
+
+  describe('tasks', () => {
+    it('stores a task and returns it as given', async () => {
+      const { store } = context();
+      const [input] = await putBlobs(store, 'input');
+      const task = makeTask({
+        files: { 'a.txt': input!, 'b.txt': input! },
+        priority: -3,
+        maxAttempts: 5,
+      });
+      await store.createTask(task);
+      expect(await store.getTask(task.key)).toEqual(task);
+      expect(await store.getTask(keyOf(999))).toBeUndefined();
+      await store.createTask(makeTask({ key: keyOf(1), state: 'waiting' }));
+      expect((await store.getTask(keyOf(1)))?.state).toBe('waiting');
+    });
+
+    it('refuses duplicates, other states, unknown blobs and non-hash references', async () => {
+      const { store } = context();
+      const task = makeTask({ key: keyOf(1) });
+      await store.createTask(task);
+      await expectKolejkaError(store.createTask(task), 'KOLEJKA_CONFLICT', new RegExp(task.key));
+      await expectKolejkaError(
+        store.createTask(makeTask({ key: keyOf(2), state: 'running' })),
+        'KOLEJKA_VALIDATION',
+        /queued or waiting/,
+      );
+      await expectKolejkaError(
+        store.createTask(
+          makeTask({ key: keyOf(3), files: { 'in.txt': hashOf('never uploaded') } }),
+        ),
+        'KOLEJKA_NOT_FOUND',
+        /in\.txt/,
+      );
+      await expectKolejkaError(
+        store.createTask(makeTask({ key: keyOf(4), files: { 'in.txt': 'not-a-hash' } })),
+        'KOLEJKA_VALIDATION',
+        /in\.txt/,
+      );
+      expect(await store.getTask(keyOf(3))).toBeUndefined();
+      expect((await store.readEvents(0, 100)).map((e) => e.taskKey)).toEqual([keyOf(1)]);
+    });
+
+    it('lists newest first with filters', async () => {
+      const { store } = context();
+      await store.createTask(makeTask({ key: keyOf(1), owner: 'alice', createdAt: at(1) }));
+      await store.createTask(makeTask({ key: keyOf(2), owner: 'bob', createdAt: at(2) }));
+      await store.createTask(makeTask({ key: keyOf(3), owner: 'alice', createdAt: at(3) }));
+      await store.createTask(makeTask({ key: keyOf(4), owner: 'alice', createdAt: at(3) }));
+      await store.claimTask(keyOf(3), { assignee: 'f1', leaseExpiresAt: at(60), now: at(4) });
+      const keys = async (filter: Parameters<typeof store.listTasks>[0]): Promise<string[]> =>
+        (await store.listTasks(filter, 100)).items.map((t) => t.key);
+
+      expect(await keys({})).toEqual([keyOf(4), keyOf(3), keyOf(2), keyOf(1)]);
+      expect(await keys({ owner: 'alice' })).toEqual([keyOf(4), keyOf(3), keyOf(1)]);
+      expect(await keys({ states: ['assigned'] })).toEqual([keyOf(3)]);
+      expect(await keys({ states: ['queued', 'assigned'], owner: 'bob' })).toEqual([keyOf(2)]);
+      expect(await keys({ states: [] })).toEqual([]);
+      expect(await keys({ assignee: 'f1' })).toEqual([keyOf(3)]);
+      expect(await keys({ createdAfter: at(1), createdBefore: at(3) })).toEqual([keyOf(2)]);
+      expect((await store.listTasks({}, 100)).nextCursor).toBeUndefined();
+      await expectKolejkaError(
+        store.listTasks({ states: ['sleeping' as 'queued'] }, 10),
+        'KOLEJKA_VALIDATION',
+        /sleeping/,
+      );
+    });
+
+    it('pages with a cursor that stays stable when tasks are added', async () => {
+      const { store } = context();
+      for (let i = 0; i < 10; i++)
+        await store.createTask(makeTask({ key: keyOf(i), createdAt: at(Math.floor(i / 2)) }));
+      const expected = Array.from({ length: 10 }, (_, i) => keyOf(9 - i));
+
+      const first = await store.listTasks({}, 4);
+      expect(first.items.map((t) => t.key)).toEqual(expected.slice(0, 4));
+      expect(first.nextCursor).toEqual(expect.any(String));
+      // New tasks (newer, and one with an equal time but a bigger key) land before the cursor.
+      await store.createTask(makeTask({ key: keyOf(100), createdAt: at(50) }));
+      await store.createTask(makeTask({ key: keyOf(101), createdAt: at(4) }));
+      const second = await store.listTasks({}, 4, first.nextCursor);
+      const third = await store.listTasks({}, 4, second.nextCursor);
+      expect([...second.items, ...third.items].map((t) => t.key)).toEqual(expected.slice(4));
+      expect(third.nextCursor).toBeUndefined();
+
+      const pagedByOwner = await store.listTasks({ owner: 'alice' }, 3, first.nextCursor);
+      expect(pagedByOwner.items.map((t) => t.key)).toEqual(expected.slice(4, 7));
+
+      await expectKolejkaError(store.listTasks({}, 4, 'garbage'), 'KOLEJKA_VALIDATION', /cursor/);
+      await expectKolejkaError(store.listTasks({}, 0), 'KOLEJKA_VALIDATION', /limit/);
+    });
+
+    it('lists queued tasks in run order: priority, then age, then key', async () => {
+      const { store } = context();
+      await store.createTask(makeTask({ key: keyOf(1), priority: 0, createdAt: at(1) }));
+      await store.createTask(makeTask({ key: keyOf(2), priority: 5, createdAt: at(9) }));
+      await store.createTask(makeTask({ key: keyOf(4), priority: 0, createdAt: at(0) }));
+      await store.createTask(makeTask({ key: keyOf(3), priority: 0, createdAt: at(0) }));
+      await store.createTask(makeTask({ key: keyOf(5), priority: -1, createdAt: at(0) }));
+      await store.createTask(makeTask({ key: keyOf(6), priority: 9, state: 'waiting' }));
+      await store.createTask(makeTask({ key: keyOf(7), priority: 9 }));
+      await store.claimTask(keyOf(7), { assignee: 'f', leaseExpiresAt: at(60), now: at(1) });
+      const order = [keyOf(2), keyOf(3), keyOf(4), keyOf(1), keyOf(5)];
+
+      expect((await store.listQueuedTasks(100)).map((t) => t.key)).toEqual(order);
+      const firstTwo = await store.listQueuedTasks(2);
+      expect(firstTwo.map((t) => t.key)).toEqual(order.slice(0, 2));
+      const last = firstTwo[1]!;
+      const rest = await store.listQueuedTasks(100, {
+        priority: last.priority,
+        createdAt: last.createdAt,
+        key: last.key,
+      });
+      expect(rest.map((t) => t.key)).toEqual(order.slice(2));
+    });
+
+    it('counts tasks in every state', async () => {
+      const { store } = context();
+      const empty = await store.countTasksByState();
+      expect(Object.keys(empty).sort()).toEqual([...TASK_STATES].sort());
+      expect(Object.values(empty).every((n) => n === 0)).toBe(true);
+      await store.createTask(makeTask());
+      await store.createTask(makeTask());
+      await store.createTask(makeTask({ state: 'waiting' }));
+      const running = await assignedTask(store);
+      await store.startTask(running.key, 1, at(2));
+      expect(await store.countTasksByState()).toMatchObject({
+        queued: 2,
+        waiting: 1,
+        running: 1,
+        assigned: 0,
+        finished: 0,
+      });
+    });
+
+    it('deletes a task with its result', async () => {
+      const { store } = context();
+      const [out] = await putBlobs(store, 'out');
+      const task = await assignedTask(store);
+      await store.finishTask(task.key, 1, makeResult(task.key, 1, { files: { o: out! } }), at(2));
+      expect(await store.deleteTask(task.key)).toBe(true);
+      expect(await store.deleteTask(task.key)).toBe(false);
+      expect(await store.getTask(task.key)).toBeUndefined();
+      expect(await store.getResult(task.key)).toBeUndefined();
+      expect(await store.removeBlobIfUnreferenced(out!)).toBe(true);
+      const events = await store.readEvents(0, 100);
+      expect(events.at(-1)).toMatchObject({
+        taskKey: task.key,
+        state: 'finished',
+        isDeleted: true,
+      });
+      expect(events.slice(0, -1).every((e) => e.isDeleted === undefined)).toBe(true);
+    });
+
+    it('keeps times to the millisecond', async () => {
+      const { store } = context();
+      const createdAt = new Date(T0.getTime() + 123);
+      const task: TaskRecord = makeTask({ createdAt, updatedAt: createdAt });
+      await store.createTask(task);
+      expect((await store.getTask(task.key))?.createdAt.getTime()).toBe(createdAt.getTime());
+    });
+  });
+}
