@@ -1,1 +1,20 @@
-export {};
+export { createWorker, effectiveLimits, type Worker, type WorkerOptions } from './worker.js';
+export {
+  DEFAULT_OUTPUT_LIMIT_BYTES,
+  DEFAULT_SAMPLE_INTERVAL_MS,
+  type ExecuteOptions,
+  type WorkerEvent,
+} from './options.js';
+export type {
+  AttachOptions,
+  ContainerCreateSpec,
+  ContainerInspect,
+  DockerContainer,
+  DockerEngine,
+  DockerInfo,
+} from './docker-engine.js';
+export { containerSpec, type ContainerPlan } from './container-spec.js';
+export { decideTermination, signalName, type ExitFacts, type KillReason } from './termination.js';
+export { pythonGlob, type GlobEntry, type GlobFs } from './python-glob.js';
+export { planCollect, type CollectedFile } from './collect.js';
+export { formatSummary } from './summary.js';

@@ -17,6 +17,12 @@ export interface CgroupsOptions {
   /** Where /proc is (to read /proc/<pid>/cgroup). Default "/proc". */
   procRoot?: string;
   logger?: Logger;
+  /** How long `freeze()` waits for the kernel to report the cgroup frozen. Default 5000 ms. */
+  freezeTimeoutMs?: number;
+  /** How long `killAll()` and `remove()` wait for killed processes to leave. Default 10000 ms. */
+  killTimeoutMs?: number;
+  /** USER_HZ for v1 cpuacct.stat. Default: `getconf CLK_TCK`, read once (100 when that fails). */
+  clockTicksPerSecond?: number;
 }
 
 export interface CgroupCreateOptions {
@@ -66,7 +72,7 @@ export interface Cgroup {
   readOomKills(): Promise<number>;
   /** Pids in this cgroup, and in its descendants when `recursive`. */
   listPids(recursive?: boolean): Promise<number[]>;
-  /** Moves a process here (v1: every controller's tasks file; v2: cgroup.procs). */
+  /** Moves a process (all its threads) here: v1 cgroup.procs of every controller, v2 cgroup.procs. */
   movePid(pid: number): Promise<void>;
   freeze(): Promise<void>;
   thaw(): Promise<void>;

@@ -1,0 +1,72 @@
+import { OBSERVER_PID_PATH, OBSERVER_SOCKET_PATH } from '@kolejka/spec';
+import type { CgroupVersion } from './cgroups/cgroups.js';
+import { DEFAULT_CGROUP_ROOT } from './cgroups/resolved-options.js';
+
+/** Log levels the daemons accept (winston's npm levels that Kolejka uses). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ObserverDaemonOptions {
+  /** Default /var/run/kolejka/observer/socket (KOLEJKA_OBSERVER_SOCKET). */
+  socketPath?: string;
+  /** Default /var/run/kolejka/observer/pid (KOLEJKA_OBSERVER_PID_FILE). */
+  pidFile?: string;
+  /** Default /sys/fs/cgroup (KOLEJKA_CGROUP_ROOT). */
+  cgroupRoot?: string;
+  /** Default: detected (KOLEJKA_CGROUP_VERSION). */
+  cgroupVersion?: CgroupVersion;
+  /** Default info (KOLEJKA_LOG_LEVEL). */
+  logLevel?: LogLevel;
+}
+
+export interface ResolvedObserverDaemonOptions {
+  socketPath: string;
+  pidFile: string;
+  cgroupRoot: string;
+  cgroupVersion: CgroupVersion | undefined;
+  logLevel: LogLevel;
+}
+
+function isLogLevel(value: string | undefined): value is LogLevel {
+  return (LOG_LEVELS as readonly (string | undefined)[]).includes(value);
+}
+
+/** KOLEJKA_LOG_LEVEL, or `fallback` when unset; an unknown level is an error that lists the valid ones. */
+export function logLevelFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  fallback: LogLevel = 'info',
+): LogLevel {
+  const value = env.KOLEJKA_LOG_LEVEL?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (!isLogLevel(value)) {
+    throw new Error(
+      `KOLEJKA_LOG_LEVEL=${JSON.stringify(env.KOLEJKA_LOG_LEVEL)} is not one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  return value;
+}
+
+function cgroupVersionFromEnv(env: NodeJS.ProcessEnv): CgroupVersion | undefined {
+  const value = env.KOLEJKA_CGROUP_VERSION?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'v1' && value !== 'v2') {
+    throw new Error(`KOLEJKA_CGROUP_VERSION=${JSON.stringify(value)} must be v1 or v2`);
+  }
+  return value;
+}
+
+/** Defaults < KOLEJKA_* environment < explicit options (the command line). */
+export function resolveObserverDaemonOptions(
+  options: ObserverDaemonOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedObserverDaemonOptions {
+  const nonEmpty = (value: string | undefined): string | undefined =>
+    value === undefined || value.trim() === '' ? undefined : value;
+  return {
+    socketPath: options.socketPath ?? nonEmpty(env.KOLEJKA_OBSERVER_SOCKET) ?? OBSERVER_SOCKET_PATH,
+    pidFile: options.pidFile ?? nonEmpty(env.KOLEJKA_OBSERVER_PID_FILE) ?? OBSERVER_PID_PATH,
+    cgroupRoot: options.cgroupRoot ?? nonEmpty(env.KOLEJKA_CGROUP_ROOT) ?? DEFAULT_CGROUP_ROOT,
+    cgroupVersion: options.cgroupVersion ?? cgroupVersionFromEnv(env),
+    logLevel: options.logLevel ?? logLevelFromEnv(env),
+  };
+}

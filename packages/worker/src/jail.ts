@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  unlink,
+} from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
+
+const run = promisify(execFile);
+
+/** A file of the task: its name in the task dir (container side) and where it is now. */
+export interface TaskFile {
+  name: string;
+  source: string;
+}
+
+/**
+ * The per-task directory on the host (mode 0700, so other host users see nothing):
+ *   work/         a tmpfs of the `workspace` size when that limit is set
+ *   work/task/    bound at /var/lib/kolejka/task
+ *   work/result/  bound at /var/lib/kolejka/result
+ *   output/       stdout/stderr captures, out of the container's reach and of the tmpfs
+ */
+export interface Jail {
+  root: string;
+  taskDir: string;
+  resultDir: string;
+  outputDir: string;
+  tmpfs: boolean;
+}
+
+export interface CreateJailOptions {
+  tempDir: string;
+  files: readonly TaskFile[];
+  /** Size of the tmpfs for task and result dirs, in bytes. */
+  workspaceBytes?: number;
+  /** Move the files instead of copying them. */
+  consume: boolean;
+  logger?: Logger;
+}
+
+export async function createJail(options: CreateJailOptions): Promise<Jail> {
+  await mkdir(options.tempDir, { recursive: true });
+  const root = await realpath(await mkdtemp(path.join(options.tempDir, 'kolejka-worker-')));
+  const work = path.join(root, 'work');
+  const jail: Jail = {
+    root,
+    taskDir: path.join(work, 'task'),
+    resultDir: path.join(work, 'result'),
+    outputDir: path.join(root, 'output'),
+    tmpfs: false,
+  };
+  try {
+    await Promise.all([mkdir(work), mkdir(jail.outputDir)]);
+    if (options.workspaceBytes !== undefined) {
+      await mountTmpfs(work, options.workspaceBytes);
+      jail.tmpfs = true;
+    }
+    await Promise.all([mkdir(jail.taskDir), mkdir(jail.resultDir)]);
+    // Writable whatever user the image runs as; the jail root (0700) hides them on the host.
+    await Promise.all([chmod(jail.taskDir, 0o777), chmod(jail.resultDir, 0o777)]);
+    await placeFiles(jail.taskDir, options.files, options.consume);
+  } catch (error) {
+    await removeJail(jail, options.logger);
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new KolejkaError(
+        'KOLEJKA_VALIDATION',
+        'The task files do not fit in its workspace limit (limits.workspace)',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return jail;
+}
+
+async function placeFiles(
+  taskDir: string,
+  files: readonly TaskFile[],
+  consume: boolean,
+): Promise<void> {
+  const made = new Set<string>();
+  for (const file of files) {
+    const destination = path.join(taskDir, file.name);
+    const parent = path.dirname(destination);
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true, mode: 0o777 });
+      made.add(parent);
+    }
+    if (consume) {
+      try {
+        await rename(file.source, destination);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        await copyFile(file.source, destination);
+        await unlink(file.source);
+      }
+    } else {
+      await copyFile(file.source, destination);
+    }
+    // As the original's stage2 (chmod 0750): scripts run without chmod; readable by any user.
+    await chmod(destination, 0o755);
+  }
+}
+
+async function mountTmpfs(dir: string, bytes: number): Promise<void> {
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'kolejka-workspace', dir]);
+  } catch (error) {
+    throw new KolejkaError(
+      'KOLEJKA_UNAVAILABLE',
+      `The workspace limit needs a tmpfs mounted at ${dir}, which failed (is the worker root?): ${(error as Error).message.trim()}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Unmounts the tmpfs (if any) and removes the jail; idempotent, never throws. */
+export async function removeJail(jail: Jail, logger: Logger = noopLogger): Promise<void> {
+  if (jail.tmpfs) {
+    const work = path.dirname(jail.taskDir);
+    try {
+      await run('umount', [work]);
+      jail.tmpfs = false;
+    } catch (error) {
+      // Busy (should not happen once the container is gone): detach it lazily.
+      try {
+        await run('umount', ['-l', work]);
+        jail.tmpfs = false;
+      } catch {
+        logger.error('cannot unmount the workspace tmpfs', {
+          dir: work,
+          error: (error as Error).message,
+        });
+        return;
+      }
+    }
+  }
+  try {
+    await rm(jail.root, { recursive: true, force: true });
+  } catch (error) {
+    logger.error('cannot remove the jail', { dir: jail.root, error: (error as Error).message });
+    await rmdir(jail.root).catch(() => undefined);
+  }
+}

@@ -1,0 +1,71 @@
+import os from 'node:os';
+import { KolejkaError, type Limits } from '@kolejka/spec';
+
+/** Default cap of each captured output file (stdout, stderr): 64 MiB. */
+export const DEFAULT_OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How often the container's own cgroup is sampled (failure counters, OOM kills). */
+export const DEFAULT_SAMPLE_INTERVAL_MS = 100;
+
+/** Something that happened while a task ran, for callers that report progress. */
+export type WorkerEvent =
+  | { type: 'container:created'; containerId: string; name: string }
+  | { type: 'container:started'; containerId: string; name: string; startedAt: Date }
+  | { type: 'container:exited'; containerId: string; name: string; exitCode: number };
+
+export interface ExecuteOptions {
+  /** The worker's own limits, combined with the task's (smaller wins; `cpus_offset` and
+   * `gpus_offset` given here are placements and replace the task's). `gpus` absent here
+   * means "the GPUs nvidia-smi reports". Default: none. */
+  limits?: Limits;
+  /** Pull the image even when it is present locally. Default false (pull only when missing). */
+  pull?: boolean;
+  /** Where the per-task jail directory is made. Default KOLEJKA_WORKER_TEMP, else the OS temp dir. */
+  tempDir?: string;
+  /** Cap of each of stdout and stderr (one cap when they share a file). Default 64 MiB. */
+  outputLimitBytes?: number;
+  /** Aborting kills the container; the result says `cancelled`. */
+  signal?: AbortSignal;
+  onEvent?: (event: WorkerEvent) => void;
+  /** Move the task's files instead of copying them, then delete the task dir (as the original). */
+  consume?: boolean;
+}
+
+export interface ResolvedExecuteOptions {
+  limits: Limits;
+  pull: boolean;
+  tempDir: string;
+  outputLimitBytes: number;
+  signal?: AbortSignal;
+  onEvent: (event: WorkerEvent) => void;
+  consume: boolean;
+}
+
+export function resolveExecuteOptions(
+  options: ExecuteOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedExecuteOptions {
+  const outputLimitBytes = options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
+  if (!Number.isInteger(outputLimitBytes) || outputLimitBytes < 0) {
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `outputLimitBytes must be a non-negative integer, not ${outputLimitBytes}`,
+    );
+  }
+  return {
+    limits: { ...(options.limits ?? {}) },
+    pull: options.pull ?? false,
+    tempDir: options.tempDir ?? (env.KOLEJKA_WORKER_TEMP || os.tmpdir()),
+    outputLimitBytes,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEvent: options.onEvent ?? (() => {}),
+    consume: options.consume ?? false,
+  };
+}
+
+/** The CLI's log level: KOLEJKA_LOG_LEVEL (error, warn, info, debug), default "warn". */
+export function logLevelFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): 'error' | 'warn' | 'info' | 'debug' {
+  const level = env.KOLEJKA_LOG_LEVEL?.trim().toLowerCase();
+  return level === 'error' || level === 'info' || level === 'debug' ? level : 'warn';
+}

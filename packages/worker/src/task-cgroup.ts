@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Cgroup, Cgroups } from '@kolejka/observer';
+import { emptyStats, mergeStats, noopLogger, type Logger, type Stats } from '@kolejka/spec';
+
+/** Docker's cgroup driver: cgroupfs takes a cgroup path as parent, systemd a slice name. */
+export type CgroupDriver = 'cgroupfs' | 'systemd';
+
+/** The top cgroup under which every task's own parent cgroup is made (cgroupfs driver). */
+export const WORKER_CGROUP_ROOT = '/kolejka-worker';
+
+/**
+ * A per-task parent cgroup for the container (`HostConfig.CgroupParent`). The container's
+ * own cgroup vanishes when it exits; the parent's hierarchical counters (cpuacct usage,
+ * memory and pids peaks) survive it, so the final figures are exact. What is not
+ * hierarchical (failure counters, v1 OOM kills) is sampled from the container's cgroup
+ * while it runs. The parent is removed afterwards.
+ */
+export class TaskCgroup {
+  readonly dockerParent: string;
+  readonly path: string;
+  private readonly parent: Cgroup;
+  private sampled: Stats = emptyStats();
+  private sampledOomKills = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> | undefined;
+  private child: Cgroup | undefined;
+
+  private constructor(
+    private readonly cgroups: Cgroups,
+    private readonly driver: CgroupDriver,
+    name: string,
+    private readonly logger: Logger,
+  ) {
+    if (driver === 'systemd') {
+      // systemd nests slices by the dashes of their names: kolejka.slice/kolejka-<x>.slice.
+      const slice = `kolejka-${name.replace(/[^a-zA-Z0-9]/g, '')}.slice`;
+      this.dockerParent = slice;
+      this.path = `/kolejka.slice/${slice}`;
+    } else {
+      this.path = `${WORKER_CGROUP_ROOT}/${name}`;
+      this.dockerParent = this.path;
+    }
+    this.parent = cgroups.open(this.path);
+  }
+
+  /** Makes the parent cgroup (cgroupfs; systemd makes its slices itself). */
+  static async create(
+    cgroups: Cgroups,
+    driver: CgroupDriver,
+    name = randomBytes(8).toString('hex'),
+    logger: Logger = noopLogger,
+  ): Promise<TaskCgroup> {
+    const cgroup = new TaskCgroup(cgroups, driver, name, logger);
+    if (driver === 'cgroupfs') await cgroups.create(cgroup.path);
+    return cgroup;
+  }
+
+  /** The container's own cgroup path. */
+  containerPath(containerId: string): string {
+    return this.driver === 'systemd'
+      ? `${this.path}/docker-${containerId}.scope`
+      : `${this.path}/${containerId}`;
+  }
+
+  /** Starts sampling the container's cgroup every `intervalMs` until `finish()`. */
+  startSampling(containerId: string, intervalMs: number): void {
+    this.child = this.cgroups.open(this.containerPath(containerId));
+    const tick = (): void => {
+      this.sampling = this.sample().finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, Math.min(intervalMs, 20));
+  }
+
+  private async sample(): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    try {
+      const [stats, oomKills] = await Promise.all([child.readStats(), child.readOomKills()]);
+      this.sampled = mergeStats(this.sampled, stats);
+      this.sampledOomKills = Math.max(this.sampledOomKills, oomKills);
+    } catch {
+      // The container's cgroup goes away when it exits; the parent has the final figures.
+    }
+  }
+
+  /** Stops sampling, takes a last sample if the cgroup is still there, reads the parent. */
+  async finish(): Promise<{ stats: Stats; oomKills: number }> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sampling;
+    await this.sample();
+    let stats = this.sampled;
+    let oomKills = this.sampledOomKills;
+    try {
+      const [final, parentOomKills] = await Promise.all([
+        this.parent.readStats(),
+        this.parent.readOomKills().catch(() => 0),
+      ]);
+      stats = mergeStats(stats, final);
+      oomKills = Math.max(oomKills, parentOomKills);
+    } catch (error) {
+      this.logger.warn('cannot read the task cgroup', {
+        path: this.path,
+        error: (error as Error).message,
+      });
+    }
+    return { stats, oomKills };
+  }
+
+  /**
+   * Removes the parent cgroup (after the container is removed). On v1 Docker also made it
+   * in hierarchies the observer library does not manage (cpu, devices, …): those go too.
+   */
+  async remove(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.driver === 'systemd') return; // systemd owns and collects its slices
+    try {
+      await this.parent.remove();
+    } catch (error) {
+      this.logger.warn('cannot remove the task cgroup', {
+        path: this.path,
+        error: (error as Error).message,
+      });
+    }
+    if (this.cgroups.version !== 'v1') return;
+    const hierarchies = await readdir(this.cgroups.root).catch(() => [] as string[]);
+    await Promise.all(
+      hierarchies.map((hierarchy) =>
+        rmdir(path.join(this.cgroups.root, hierarchy, this.path)).catch(() => undefined),
+      ),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { constants } from 'node:os';
+import type { Termination } from '@kolejka/spec';
+
+/** Why the worker itself killed the container, if it did. */
+export type KillReason = 'time_limit' | 'output_limit' | 'cancelled';
+
+export interface ExitFacts {
+  /** The container's exit status (docker-init reports 128+N for a command killed by signal N). */
+  exitCode: number;
+  /** What the worker killed the container for, when it did. */
+  killedFor?: KillReason;
+  /** Docker's State.OOMKilled, or the cgroup's OOM kill count being non-zero. */
+  oomKilled: boolean;
+  /** Number of processes the OOM killer ended (when known). */
+  oomKills?: number;
+  timeLimitSeconds?: number;
+  outputLimitBytes?: number;
+}
+
+const SIGNAL_NAMES = new Map<number, string>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name]),
+);
+
+/** The name of a signal number ("SIGKILL"), or "SIG<n>" when unknown. */
+export function signalName(signal: number): string {
+  return SIGNAL_NAMES.get(signal) ?? `SIG${signal}`;
+}
+
+/**
+ * Decides `termination` (Kolejka's additive result field). Docker only reports the exit
+ * status of docker-init, which is the command's own status or 128+N when the command was
+ * killed by signal N, so:
+ * - the worker's own kill (status 137) → `time_limit`, `output_limit` or `cancelled`;
+ * - a non-zero status with an OOM kill in the container → `memory_limit` (the OOM killer
+ *   may have hit the command or one of its children: the two cannot be told apart);
+ * - a status 129..159 that names a signal → `signal`;
+ * - anything else → `exited`.
+ */
+export function decideTermination(facts: ExitFacts): Termination {
+  const { exitCode } = facts;
+  if (facts.killedFor !== undefined && exitCode === 128 + constants.signals.SIGKILL) {
+    switch (facts.killedFor) {
+      case 'time_limit':
+        return {
+          reason: 'time_limit',
+          signal: 'SIGKILL',
+          message: `killed at the wall-clock time limit of ${facts.timeLimitSeconds ?? '?'} s`,
+        };
+      case 'output_limit':
+        return {
+          reason: 'output_limit',
+          signal: 'SIGKILL',
+          message: `killed when its output reached the limit of ${facts.outputLimitBytes ?? '?'} bytes; the output file is truncated there`,
+        };
+      case 'cancelled':
+        return {
+          reason: 'cancelled',
+          signal: 'SIGKILL',
+          message: 'cancelled; the container was killed',
+        };
+    }
+  }
+  if (exitCode !== 0 && facts.oomKilled) {
+    const count =
+      facts.oomKills !== undefined && facts.oomKills > 0
+        ? ` (${facts.oomKills} process(es) killed)`
+        : '';
+    return {
+      reason: 'memory_limit',
+      ...(exitCode > 128 ? { signal: signalName(exitCode - 128) } : {}),
+      message: `the kernel's OOM killer ended a process at the memory limit${count}`,
+    };
+  }
+  if (exitCode > 128 && exitCode < 160 && SIGNAL_NAMES.has(exitCode - 128)) {
+    const name = signalName(exitCode - 128);
+    return { reason: 'signal', signal: name, message: `killed by ${name}` };
+  }
+  return { reason: 'exited' };
+}

@@ -1,0 +1,166 @@
+import type { Cgroups } from '@kolejka/observer';
+import {
+  KolejkaError,
+  combineLimits,
+  noopLogger,
+  normalizeLimits,
+  type Limits,
+  type Logger,
+  type ResultSpec,
+} from '@kolejka/spec';
+import type { DockerEngine, DockerInfo } from './docker-engine.js';
+import { DockerClient, dockerEndpointFromEnv } from './docker-client.js';
+import { executeTask } from './execution.js';
+import { countGpus } from './host-probes.js';
+import {
+  DEFAULT_SAMPLE_INTERVAL_MS,
+  resolveExecuteOptions,
+  type ExecuteOptions,
+} from './options.js';
+import { checkResultDir, readValidTask } from './task-input.js';
+
+export interface WorkerOptions {
+  /**
+   * The Docker engine: a dockerode instance fits. Default: a built-in minimal Engine API
+   * client on DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, or dockerode when
+   * DOCKER_HOST needs TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) or ssh.
+   */
+  docker?: DockerEngine;
+  /**
+   * The cgroup library (@kolejka/observer) used for exact stats. Default: detected at
+   * /sys/fs/cgroup on first use. `null`: no cgroup stats (wall time only), e.g. without root.
+   */
+  cgroups?: Cgroups | null;
+  logger?: Logger;
+  /** How often the container's own cgroup is sampled. Default 100 ms. */
+  sampleIntervalMs?: number;
+}
+
+export interface Worker {
+  /**
+   * Runs the task in `taskDir` and writes its result to `resultDir` (which must be new or
+   * empty). Resolves with the result once it is written, whatever the task's exit code;
+   * rejects with a KolejkaError (nothing written) when the task is invalid
+   * (KOLEJKA_VALIDATION), the image cannot be had or Docker fails (KOLEJKA_DOCKER), or it
+   * was cancelled before the container started (KOLEJKA_CANCELLED).
+   */
+  execute(taskDir: string, resultDir: string, options?: ExecuteOptions): Promise<ResultSpec>;
+  /** Cancels running executions and waits for their cleanup. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The limits a task runs with: task ∩ worker, with the worker's placements (reference §3.2). */
+export async function effectiveLimits(
+  taskLimits: Limits,
+  workerLimits: Limits,
+  gpuCount: () => Promise<number> = countGpus,
+): Promise<Limits> {
+  const worker = { ...workerLimits };
+  // As the original: the worker's gpus default to what nvidia-smi reports. Only needed
+  // when the task asks for GPUs (otherwise "absent wins" and the answer is none anyway).
+  if (worker.gpus === undefined && taskLimits.gpus !== undefined) worker.gpus = await gpuCount();
+  const combined = combineLimits(taskLimits, worker);
+  if (workerLimits.cpus_offset !== undefined) combined.cpus_offset = workerLimits.cpus_offset;
+  if (workerLimits.gpus_offset !== undefined && combined.gpus !== undefined)
+    combined.gpus_offset = workerLimits.gpus_offset;
+  return normalizeLimits(combined);
+}
+
+/**
+ * The built-in Engine API client on DOCKER_HOST or the default socket; dockerode (loaded
+ * only then) when DOCKER_HOST needs TLS or ssh.
+ */
+async function defaultDocker(): Promise<{ engine: DockerEngine; close?: () => void }> {
+  const endpoint = dockerEndpointFromEnv();
+  if (endpoint !== undefined) {
+    const client = new DockerClient(endpoint);
+    return { engine: client, close: () => client.close() };
+  }
+  const { default: Dockerode } = await import('dockerode');
+  return { engine: new Dockerode() as unknown as DockerEngine };
+}
+
+async function defaultCgroups(logger: Logger): Promise<Cgroups | undefined> {
+  try {
+    const { detectCgroups } = await import('@kolejka/observer');
+    return await detectCgroups({ logger });
+  } catch (error) {
+    logger.warn('no cgroup hierarchy: stats are limited to the wall time', {
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
+/** A worker: runs task directories in Docker (see README for the whole contract). */
+export function createWorker(options: WorkerOptions = {}): Worker {
+  const logger = options.logger ?? noopLogger;
+  let docker: Promise<{ engine: DockerEngine; close?: () => void }> | undefined;
+  let cgroups: Promise<Cgroups | undefined> | undefined;
+  let info: Promise<DockerInfo> | undefined;
+  let gpus: Promise<number> | undefined;
+  const running = new Map<AbortController, Promise<unknown>>();
+  let closed = false;
+
+  const getDocker = async (): Promise<DockerEngine> =>
+    (
+      await (docker ??= options.docker
+        ? Promise.resolve({ engine: options.docker })
+        : defaultDocker())
+    ).engine;
+  const getCgroups = (): Promise<Cgroups | undefined> =>
+    (cgroups ??=
+      options.cgroups === null
+        ? Promise.resolve(undefined)
+        : options.cgroups
+          ? Promise.resolve(options.cgroups)
+          : defaultCgroups(logger));
+
+  async function execute(
+    taskDir: string,
+    resultDir: string,
+    executeOptions: ExecuteOptions = {},
+  ): Promise<ResultSpec> {
+    if (closed) throw new KolejkaError('KOLEJKA_UNAVAILABLE', 'the worker is closed');
+    const controller = new AbortController();
+    const outer = executeOptions.signal;
+    const forward = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    outer?.addEventListener('abort', forward, { once: true });
+    const resolved = resolveExecuteOptions({ ...executeOptions, signal: controller.signal });
+    const run = (async () => {
+      const valid = await readValidTask(taskDir, logger);
+      await checkResultDir(resultDir, valid.taskDir);
+      const limits = await effectiveLimits(
+        valid.task.limits,
+        resolved.limits,
+        () => (gpus ??= countGpus()),
+      );
+      const engine = await getDocker();
+      const context = {
+        docker: engine,
+        cgroups: await getCgroups(),
+        info: () => (info ??= engine.info()),
+        logger,
+        sampleIntervalMs: options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS,
+      };
+      return executeTask(context, valid, limits, resultDir, resolved);
+    })();
+    running.set(controller, run);
+    try {
+      return await run;
+    } finally {
+      running.delete(controller);
+      outer?.removeEventListener('abort', forward);
+    }
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    for (const controller of running.keys()) controller.abort();
+    await Promise.allSettled([...running.values()]);
+    if (docker !== undefined) (await docker.catch(() => undefined))?.close?.();
+  }
+
+  return { execute, close };
+}

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResult, type ResultSpec } from '@kolejka/spec';
+import { createWorker } from '../src/index.js';
+import { EXAMPLES_DIR, containersNamed, leftoverCgroups, scratch } from './support/fixtures.js';
+
+interface Expected {
+  result: number;
+  termination: string;
+  console: string;
+  files?: string[];
+}
+
+const expected = JSON.parse(
+  await readFile(path.join(EXAMPLES_DIR, 'expected.json'), 'utf8'),
+) as Record<string, Expected>;
+const MiB = 1024 * 1024;
+// The task cannot set the worker's output cap; a modest one keeps outputbomb quick here.
+const OUTPUT_LIMIT = 1 * MiB;
+
+let tmp: Awaited<ReturnType<typeof scratch>>;
+const worker = createWorker();
+const results = new Map<string, ResultSpec>();
+
+beforeAll(async () => {
+  tmp = await scratch('examples');
+});
+
+afterAll(async () => {
+  await worker.close();
+  await tmp.cleanup();
+});
+
+describe('every example runs through the library as expected.json says', () => {
+  it.each(Object.keys(expected))(
+    '%s',
+    async (name) => {
+      const want = expected[name] as Expected;
+      const resultDir = path.join(tmp.dir, 'results', name);
+      const returned = await worker.execute(path.join(EXAMPLES_DIR, name), resultDir, {
+        tempDir: path.join(tmp.dir, 'jails'),
+        outputLimitBytes: OUTPUT_LIMIT,
+      });
+      const result = await readResult(resultDir);
+      results.set(name, result);
+      expect(result).toEqual(returned);
+      expect({ result: result.result, termination: result.termination?.reason }).toEqual({
+        result: want.result,
+        termination: want.termination,
+      });
+      const console = await readFile(path.join(resultDir, 'console.txt'), 'utf8');
+      expect(console).toContain(want.console);
+      if (want.files) expect(Object.keys(result.files).sort()).toEqual([...want.files].sort());
+      expect(result.files['console.txt']).toEqual({ path: 'console.txt' });
+      // Stats within sensible bounds for every task.
+      const { stats, limits } = result;
+      expect(stats.time).toBeGreaterThan(0);
+      expect(stats.time).toBeLessThan((limits.time ?? 60) + 0.1);
+      expect(stats.cpu.usage).toBeGreaterThan(0);
+      expect(stats.memory.max_usage).toBeGreaterThan(0);
+      if (limits.memory !== undefined) {
+        expect(stats.memory.max_usage).toBeLessThanOrEqual(limits.memory * 1.05);
+      }
+      if (limits.pids !== undefined) {
+        expect(stats.pids.max_usage).toBeLessThanOrEqual(limits.pids);
+      }
+      expect(stats.memory.usage).toBeUndefined(); // final results keep maxima only
+    },
+    90_000,
+  );
+});
+
+describe('measured against the limits', () => {
+  it('rambomb peaks within 5% of its 256 MiB', () => {
+    const max = results.get('rambomb')?.stats.memory.max_usage ?? 0;
+    expect(Math.abs(max - 256 * MiB)).toBeLessThanOrEqual(0.05 * 256 * MiB);
+  });
+
+  it('timebomb is killed within 100 ms of its 3 s (the time-limit precision)', () => {
+    const time = results.get('timebomb')?.stats.time ?? 0;
+    expect(time).toBeGreaterThanOrEqual(3);
+    expect(time - 3).toBeLessThan(0.1);
+  });
+
+  it('forkbomb reaches its pids limit of 64', () => {
+    expect(results.get('forkbomb')?.stats.pids.max_usage).toBeGreaterThanOrEqual(60);
+  });
+
+  it('outputbomb stops at the output cap, with the file truncated there', async () => {
+    const size = (await readFile(path.join(tmp.dir, 'results', 'outputbomb', 'console.txt')))
+      .length;
+    expect(size).toBe(OUTPUT_LIMIT);
+  });
+
+  it('collect never copied /etc/shadow', async () => {
+    const shadow = await readFile('/etc/shadow', 'utf8').catch(() => 'root:');
+    const dir = path.join(tmp.dir, 'results', 'collect');
+    for (const name of Object.keys(results.get('collect')?.files ?? {})) {
+      expect(await readFile(path.join(dir, name), 'utf8')).not.toContain(shadow.slice(0, 5));
+    }
+  });
+
+  it('leaves the host as it was: no containers, cgroups, jails or mounts; it still forks', async () => {
+    // Only this file's tasks: other packages' tests may run workers at the same time.
+    const ids = [...results.values()].map((result) => result.id ?? '');
+    expect(ids).toHaveLength(Object.keys(expected).length);
+    for (const id of ids) expect(await containersNamed(`kolejka-worker-${id}-`)).toEqual([]);
+    expect((await leftoverCgroups()).filter((dir) => ids.some((id) => dir.includes(id)))).toEqual(
+      [],
+    );
+    expect(await readdir(path.join(tmp.dir, 'jails'))).toEqual([]);
+    expect(await readFile('/proc/mounts', 'utf8')).not.toContain(tmp.dir);
+    expect(execFileSync('sh', ['-c', 'echo forks']).toString()).toBe('forks\n');
+  });
+});
