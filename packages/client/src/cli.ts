@@ -1,14 +1,21 @@
-import { createRequire } from 'node:module';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { runCli } from './cli/main.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+// The only place that touches the process: signals, streams and the exit code.
+const interrupt = new AbortController();
+let signals = 0;
+const onSignal = (): void => {
+  signals += 1;
+  if (signals === 1) interrupt.abort();
+  else process.exit(130);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
-await yargs(hideBin(process.argv))
-  .scriptName('kolejka-client')
-  .usage('$0 <command> [options]\n\nThe Kolejka client: submit tasks and fetch results.')
-  .demandCommand(1, 'Give a command; see --help for the list.')
-  .strict()
-  .version(version)
-  .help()
-  .parseAsync();
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  signal: interrupt.signal,
+});
+process.exit(code);

@@ -17,10 +17,15 @@ import { compatQueueRoutes } from './compat/queue-routes.js';
 import { sessionRoutes } from './compat/session-routes.js';
 import { compatAuth } from './compat/session-auth.js';
 import { compatTaskRoutes } from './compat/task-routes.js';
+import { EventsHub } from './events/events-hub.js';
+import { eventsRoutes } from './events/events-routes.js';
+import { mayReadTask } from './domain/task-access.js';
 import { errorMiddleware, setErrorStyle } from './http/errors.js';
 import { routeFallback } from './http/fallback.js';
 import { Metrics, mountRecorder, requestObserver } from './metrics.js';
 import { healthRoutes } from './ops/health-routes.js';
+import { foremanRoutes } from './scheduler/foreman-routes.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { resolveServerSettings, type ServerSettingsOptions } from './settings.js';
 import type { Store } from './store/store.js';
 
@@ -34,8 +39,10 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** The time source (tests move it). Default: `() => new Date()`. */
   clock?: () => Date;
-  /** More routes (the scheduler's foremen and events); documented in openapi.json too. */
+  /** More routes; documented in openapi.json too. */
   modules?: readonly RouteModule[];
+  /** This process's id among the server processes of one store. Default: a random one. */
+  serverId?: string;
 }
 
 /** The built-in route modules, in registration order. */
@@ -46,6 +53,8 @@ export const BUILT_IN_MODULES: readonly RouteModule[] = [
   taskRoutes,
   resultRoutes,
   queueRoutes,
+  foremanRoutes,
+  eventsRoutes,
   sessionRoutes,
   compatBlobRoutes,
   compatTaskRoutes,
@@ -69,17 +78,33 @@ export function appContextOf(app: Express): AppContext {
 export function createApp(options: CreateAppOptions): Express {
   const logger = options.logger ?? noopLogger;
   const settings = resolveServerSettings(options.settings);
+  const clock = options.clock ?? (() => new Date());
+  const scheduler = new Scheduler({
+    store: options.store,
+    settings,
+    logger: logger.child({ component: 'scheduler' }),
+    clock,
+    ...(options.serverId === undefined ? {} : { serverId: options.serverId }),
+  });
+  const events = new EventsHub({
+    store: options.store,
+    feed: scheduler.feed,
+    mayRead: (principal, task) => mayReadTask(ctx, principal, task),
+    logger: logger.child({ component: 'events' }),
+  });
   const ctx: AppContext = {
     store: options.store,
     blobs: options.blobs,
     settings,
     logger,
-    clock: options.clock ?? (() => new Date()),
+    clock,
     callbacks: new CallbackDispatcher({
       settings,
       logger: logger.child({ component: 'callback' }),
     }),
     metrics: new Metrics(),
+    scheduler,
+    events,
   };
   const modules: RouteModule[] = [
     ...BUILT_IN_MODULES,

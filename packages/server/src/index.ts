@@ -38,7 +38,27 @@ export { hashPassword, verifyPassword } from './auth/passwords.js';
 export { newTokenId, newTokenSecret, newUuidHex, sha256Hex } from './auth/tokens.js';
 export { CallbackDispatcher, type CallbackDispatcherOptions } from './callbacks.js';
 export { Metrics } from './metrics.js';
-export { startLeaseReaper, type LeaseReaper, type LeaseReaperOptions } from './lease-reaper.js';
+export {
+  leaseLossReason,
+  startLeaseReaper,
+  type LeaseReaper,
+  type LeaseReaperOptions,
+} from './lease-reaper.js';
+export { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+export { EventFeed, type EventConsumer, type EventFeedOptions } from './scheduler/event-feed.js';
+export { QueueIndex, requirementsOf, runsBefore } from './scheduler/queue-index.js';
+export { ForemenRegistry, CLOSE_CODES } from './scheduler/foremen-registry.js';
+export { MAX_INVALID_MESSAGES } from './scheduler/invalid-messages.js';
+export { foremanView, type ForemanView } from './scheduler/foremen-view.js';
+export { createUpgradeHandler, type UpgradeOptions } from './scheduler/websocket-upgrades.js';
+export {
+  EventsHub,
+  Subscription,
+  updateOfTask,
+  type EventSink,
+  type EventsHubOptions,
+} from './events/events-hub.js';
+export { EventsSockets } from './events/events-socket.js';
 export { HttpError, STATUS_BY_CODE, errorMiddleware, sendJson, statusOf } from './http/errors.js';
 export { readBody, parseJsonBody, readJson } from './http/body.js';
 export { isAssignedTo, mayPostResult, recordResult } from './domain/results.js';

@@ -14,8 +14,10 @@ export interface LeaseReaper {
   close(): Promise<void>;
 }
 
-function reasonFor(task: TaskRecord): string {
-  return `the lease of attempt ${task.attempt} (held by ${task.assignee ?? 'nobody'}) expired; ${task.lostCount + 1} of ${task.maxAttempts} attempts lost`;
+/** Why a task failed after losing its last lease: `task` is as it was before the loss. */
+export function leaseLossReason(task: TaskRecord): string {
+  const lost = task.lostCount + 1;
+  return `lost ${lost} ${lost === 1 ? 'time' : 'times'}: ${task.assignee === undefined ? 'its holder' : `foreman ${task.assignee}`} stopped answering (the lease of attempt ${task.attempt} expired)`;
 }
 
 /**
@@ -31,7 +33,7 @@ export function startLeaseReaper(options: LeaseReaperOptions): LeaseReaper {
   const sweep = async (): Promise<void> => {
     if (isClosed) return;
     try {
-      for (const expired of await options.store.expireLeases(clock(), reasonFor)) {
+      for (const expired of await options.store.expireLeases(clock(), leaseLossReason)) {
         logger.warn('lease expired', {
           task: expired.task.key,
           outcome: expired.outcome,

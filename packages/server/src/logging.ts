@@ -10,12 +10,17 @@ export interface DaemonLoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
+// Winston's child loggers format every entry before the transport drops it by level; the
+// check first keeps disabled levels (debug in hot paths) free.
 function adapt(logger: winston.Logger): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMeta): void => {
+    if (logger.isLevelEnabled(level)) logger.log(level, message, meta);
+  };
   return {
-    error: (message: string, meta?: LogMeta) => logger.error(message, meta),
-    warn: (message: string, meta?: LogMeta) => logger.warn(message, meta),
-    info: (message: string, meta?: LogMeta) => logger.info(message, meta),
-    debug: (message: string, meta?: LogMeta) => logger.debug(message, meta),
+    error: (message: string, meta?: LogMeta) => log('error', message, meta),
+    warn: (message: string, meta?: LogMeta) => log('warn', message, meta),
+    info: (message: string, meta?: LogMeta) => log('info', message, meta),
+    debug: (message: string, meta?: LogMeta) => log('debug', message, meta),
     child: (meta: LogMeta) => adapt(logger.child(meta)),
   };
 }

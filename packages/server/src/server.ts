@@ -5,7 +5,8 @@ import type { Express } from 'express';
 import { noopLogger, type Logger } from '@kolejka/spec';
 import { appContextOf, createApp, type CreateAppOptions } from './app.js';
 import type { BlobStore } from './blobs/blob-store.js';
-import { startLeaseReaper } from './lease-reaper.js';
+import { EventsSockets } from './events/events-socket.js';
+import { createUpgradeHandler } from './scheduler/websocket-upgrades.js';
 import { openStorage } from './storage.js';
 import type { Store } from './store/store.js';
 
@@ -31,14 +32,14 @@ export interface RunningServer {
   /** The Node server (for WebSocket upgrades). */
   httpServer: Server;
   /**
-   * Graceful stop, idempotent: stops accepting connections, lets requests in flight finish
-   * (up to the shutdown timeout), stops callbacks and the lease reaper, then closes the
-   * storage it opened.
+   * Graceful stop, idempotent: stops accepting connections, closes the foreman and event
+   * streams, lets requests in flight finish (up to the shutdown timeout), stops callbacks
+   * and the scheduler (lease sweep included), then closes the storage it opened.
    */
   close(): Promise<void>;
 }
 
-/** Starts the HTTP server (and the lease reaper) on the given or opened storage. */
+/** Starts the scheduler and the HTTP server (with its WebSocket endpoints) on the given or opened storage. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const logger: Logger = options.logger ?? noopLogger;
   const storage =
@@ -69,30 +70,53 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = 0;
   httpServer.keepAliveTimeout = 5_000;
+
+  // Started before the server listens, so the first foreman to connect finds the queue
+  // indexed. The scheduler also returns expired leases to the queue (every server process
+  // sweeps; the store's expiry is atomic, so racing sweeps never double-count).
+  try {
+    await ctx.scheduler.start();
+  } catch (error) {
+    await ctx.scheduler.close();
+    await closeStorage();
+    throw error;
+  }
+  const eventSockets = new EventsSockets(
+    ctx.events,
+    logger.child({ component: 'events' }),
+    ctx.settings.heartbeatIntervalMs,
+  );
+  httpServer.on(
+    'upgrade',
+    createUpgradeHandler({
+      store: storage.store,
+      clock: ctx.clock,
+      foremen: ctx.scheduler.foremen,
+      events: eventSockets,
+      logger: logger.child({ component: 'websocket' }),
+    }),
+  );
   httpServer.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   try {
     await once(httpServer, 'listening');
   } catch (error) {
+    await Promise.all([ctx.scheduler.close(), eventSockets.close()]);
     await closeStorage();
     throw error;
   }
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-
-  const reaper = startLeaseReaper({
-    store: storage.store,
-    intervalMs: ctx.settings.leaseSweepIntervalMs,
-    clock: ctx.clock,
-    logger: logger.child({ component: 'leases' }),
-  });
-  logger.info('server listening', { url });
+  logger.info('server listening', { url, serverId: ctx.scheduler.serverId });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       logger.info('server stopping');
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Long-lived streams end first: foremen reconnect elsewhere, SSE clients retry.
+      ctx.events.close();
+      await Promise.all([ctx.scheduler.close(), eventSockets.close()]);
       // Keep-alive connections become idle as their last request ends: close them then.
       httpServer.closeIdleConnections();
       const sweeper = setInterval(() => httpServer.closeIdleConnections(), 25);
@@ -103,7 +127,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await stopped;
       clearInterval(sweeper);
       clearTimeout(timer);
-      await Promise.all([reaper.close(), ctx.callbacks.close()]);
+      await ctx.callbacks.close();
       await closeStorage();
       logger.info('server stopped');
     })();

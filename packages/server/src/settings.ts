@@ -50,8 +50,16 @@ export interface ServerSettingsOptions {
   sessionMaxAgeMs?: number;
   /** Trust `X-Forwarded-*` from a reverse proxy (for HTTPS detection). Default false. */
   trustProxy?: boolean;
-  /** How often expired leases are returned to the queue. Default 5000 ms. */
+  /**
+   * How often expired leases are returned to the queue (and the scheduler re-reads the
+   * foremen records: drains made elsewhere, foremen of a server process that died).
+   * Default: a quarter of the lease, at most 5000 ms.
+   */
   leaseSweepIntervalMs?: number;
+  /** How often foremen send `foreman:heartbeat` (and the server pings them). Default: a third of the lease, at most 20 s. */
+  heartbeatIntervalMs?: number;
+  /** How long a foreman has to accept or reject an assignment before it goes back to the queue. Default: half the lease, at most 10 s. */
+  assignTimeoutMs?: number;
 }
 
 export interface ServerSettings {
@@ -73,6 +81,8 @@ export interface ServerSettings {
   sessionMaxAgeMs: number;
   trustProxy: boolean;
   leaseSweepIntervalMs: number;
+  heartbeatIntervalMs: number;
+  assignTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -89,7 +99,13 @@ export const DEFAULT_SETTINGS = {
   compatLeaseMs: 3_600_000,
   sessionMaxAgeMs: 14 * 24 * 3_600_000,
   trustProxy: false,
+} as const;
+
+/** Upper bounds of the timings derived from the lease (see `ServerSettingsOptions`). */
+export const MAX_DERIVED_TIMINGS = {
   leaseSweepIntervalMs: 5000,
+  heartbeatIntervalMs: 20_000,
+  assignTimeoutMs: 10_000,
 } as const;
 
 /** Limits given either parsed (numbers) or as JSON (`"64M"`); both end up parsed. */
@@ -150,6 +166,14 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
       name,
       (options[name] as number | undefined) ?? (DEFAULT_SETTINGS[name] as number),
     );
+  const leaseMs = number('leaseMs');
+  // Short leases (tests, small clusters) need proportionally quick sweeps and heartbeats.
+  const derived = (name: keyof typeof MAX_DERIVED_TIMINGS, fraction: number): number =>
+    positive(
+      issues,
+      name,
+      options[name] ?? Math.max(1, Math.min(MAX_DERIVED_TIMINGS[name], leaseMs * fraction)),
+    );
   const settings: ServerSettings = {
     defaultLimits: toLimits(options.defaultLimits, 'defaultLimits'),
     maxLimits: toLimits(options.maxLimits, 'maxLimits'),
@@ -164,12 +188,14 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     callbackUserAgent: options.callbackUserAgent ?? DEFAULT_SETTINGS.callbackUserAgent,
     maxJsonBytes: Math.floor(number('maxJsonBytes')),
     maxBlobBytes: Math.floor(number('maxBlobBytes')),
-    leaseMs: number('leaseMs'),
+    leaseMs,
     maxAttempts: Math.floor(number('maxAttempts')),
     compatLeaseMs: number('compatLeaseMs'),
     sessionMaxAgeMs: number('sessionMaxAgeMs'),
     trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
-    leaseSweepIntervalMs: number('leaseSweepIntervalMs'),
+    leaseSweepIntervalMs: derived('leaseSweepIntervalMs', 1 / 4),
+    heartbeatIntervalMs: Math.ceil(derived('heartbeatIntervalMs', 1 / 3)),
+    assignTimeoutMs: derived('assignTimeoutMs', 1 / 2),
   };
   if (issues.length > 0) throw validationError('server settings', issues);
   return settings;
@@ -185,6 +211,7 @@ export function describeSettings(settings: ServerSettings): Record<string, unkno
     maxJsonBytes: settings.maxJsonBytes,
     maxBlobBytes: settings.maxBlobBytes,
     leaseMs: settings.leaseMs,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
     maxAttempts: settings.maxAttempts,
     compatLeaseMs: settings.compatLeaseMs,
   };

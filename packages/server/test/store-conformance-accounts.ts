@@ -86,6 +86,10 @@ export function describeAccountConformance(engine: StoreEngine): void {
         lastUsedAt: at(5),
       });
       expect((await store.listTokens('bob'))[0]?.lastUsedAt).toEqual(at(5));
+      // Kept to the minute: a use within a minute is not written.
+      expect((await store.useToken('h1', at(50)))?.lastUsedAt).toEqual(at(5));
+      expect((await store.useToken('h1', at(70)))?.lastUsedAt).toEqual(at(70));
+      expect((await store.listTokens('bob'))[0]?.lastUsedAt).toEqual(at(70));
       expect(await store.useToken('unknown', at(5))).toBeUndefined();
       expect((await store.listTokens()).map((t) => t.id)).toEqual(['t1', 't2']);
       expect((await store.listTokens('eve')).map((t) => t.id)).toEqual(['t2']);

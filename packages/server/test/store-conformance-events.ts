@@ -54,6 +54,14 @@ export function describeEventConformance(engine: StoreEngine): void {
       );
       expect(events.every((e) => e.taskKey === task.key && e.owner === 'alice')).toBe(true);
       expect(events.at(-1)?.isDeleted).toBe(true);
+      // Events carry the reason of failed and cancelled tasks (readable after a deletion).
+      expect(events.map((e) => e.reason ?? null)).toEqual([
+        ...Array<null>(9).fill(null),
+        'gave up',
+        null,
+        'enough',
+        'enough',
+      ]);
       for (let i = 1; i < events.length; i++)
         expect(events[i]!.seq).toBeGreaterThan(events[i - 1]!.seq);
       expect(await store.lastEventSeq()).toBe(events.at(-1)?.seq);

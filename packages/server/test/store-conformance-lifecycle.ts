@@ -7,7 +7,9 @@ import {
   hashOf,
   makeResult,
   makeTask,
+  newKey,
   putBlobs,
+  T0,
   useStore,
   type StoreEngine,
 } from './store-fixtures.js';
@@ -424,6 +426,36 @@ export function describeLifecycleConformance(engine: StoreEngine): void {
             attempt: 1,
             assignee: `claimer-${claimer}`,
           });
+    });
+  });
+
+  describe('notes on queued tasks', () => {
+    it('sets and clears the reason of queued tasks only, without an event; a claim clears it', async () => {
+      const { store } = context();
+      const queued = makeTask();
+      const other = makeTask();
+      await store.createTask(queued);
+      await store.createTask(other);
+      const assigned = await assignedTask(store, 'f1');
+      const seq = await store.lastEventSeq();
+      const reason = 'no connected foreman can run it';
+      expect(
+        await store.setQueuedReason([queued.key, other.key, assigned.key, newKey()], reason),
+      ).toBe(2);
+      expect(await store.setQueuedReason([queued.key], reason)).toBe(0);
+      expect(await store.getTask(queued.key)).toMatchObject({ reason, updatedAt: T0 });
+      expect((await store.getTask(assigned.key))?.reason).toBeUndefined();
+      expect(await store.setQueuedReason([other.key], undefined)).toBe(1);
+      expect((await store.getTask(other.key))?.reason).toBeUndefined();
+      expect(await store.setQueuedReason([], reason)).toBe(0);
+      expect(await store.lastEventSeq()).toBe(seq);
+      const claimed = await store.claimTask(queued.key, {
+        assignee: 'f2',
+        leaseExpiresAt: at(60),
+        now: at(2),
+      });
+      expect(claimed?.reason).toBeUndefined();
+      expect((await store.getTask(queued.key))?.reason).toBeUndefined();
     });
   });
 }

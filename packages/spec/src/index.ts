@@ -39,6 +39,7 @@ export {
   type Limits,
   type LimitsJson,
 } from './limits.js';
+export { capLimits } from './limit-caps.js';
 export {
   dumpStats,
   emptyStats,

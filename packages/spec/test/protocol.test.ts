@@ -150,6 +150,10 @@ describe('events messages', () => {
       result: `/api/v1/tasks/${KEY}/result`,
     };
     expect(parseEventsServerMessage(update)).toEqual(update);
+    const deleted = { ...update, state: 'cancelled', deleted: true, result: undefined };
+    delete deleted.result;
+    expect(parseEventsServerMessage(deleted)).toEqual(deleted);
+    expect(() => parseEventsServerMessage({ ...deleted, deleted: 'yes' })).toThrow(/deleted/);
     expect(() => parseEventsServerMessage({ ...update, state: 'done' })).toThrow(
       /state must be one of/,
     );

@@ -81,6 +81,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than the server accepts',
   415: 'Wrong Content-Type',
   416: 'Range not satisfiable',
+  406: 'The endpoint cannot answer in the accepted format',
+  426: 'A WebSocket upgrade is required',
   503: 'Unavailable',
 };
 

@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'blob:read-any',
   /** Delete every blob and reference (`delete_blob`, `delete_reference`). */
   'blob:delete-any',
+  /** List foremen, drain and undrain them. */
+  'foreman:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,7 +40,13 @@ export const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   client: ['task:submit', 'blob:upload'],
   processor: ['task:process', 'blob:upload', 'blob:read-any'],
   inspector: ['task:read-any', 'blob:read-any'],
-  manager: ['task:read-any', 'task:delete-any', 'blob:read-any', 'blob:delete-any'],
+  manager: [
+    'task:read-any',
+    'task:delete-any',
+    'blob:read-any',
+    'blob:delete-any',
+    'foreman:manage',
+  ],
   admin: PERMISSIONS,
 };
 

@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { isKolejkaError } from '@kolejka/spec';
 import { createDaemonLogger } from '../logging.js';
 import { optionsFromEnv, LOG_LEVELS, type LogLevel } from '../options.js';
+import { foremanCommands } from './foreman-commands.js';
 import { gcBuilder, runGc } from './gc-command.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, writeLine, type CliIo } from './io.js';
 import { serve, serveBuilder } from './serve-command.js';
@@ -54,6 +55,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     .command('user', 'Manage users: add, passwd, list, remove', userCommands(io, logger))
     .command('token', 'Manage API tokens: create, list, revoke', tokenCommands(io, logger))
     .command('task', 'Manage tasks: list, remove, requeue', taskCommands(io, logger))
+    .command('foreman', 'Manage foremen: list, drain, undrain', foremanCommands(io, logger))
     .command(
       'gc',
       'Delete blobs nothing names any more (after a grace period), expired sessions and old events',

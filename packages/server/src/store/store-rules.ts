@@ -17,6 +17,9 @@ export const LEASED_TASK_STATES: readonly TaskState[] = ['assigned', 'running'];
 
 export const MAX_PAGE_SIZE = 10_000;
 
+/** How precisely `useToken` keeps `lastUsedAt` (see the Store doc). */
+export const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 export function assertLimit(limit: number, what = 'limit'): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
     throw new KolejkaError(

@@ -157,6 +157,8 @@ export interface TaskEvent {
   assignee?: string;
   /** Present (true) on the event `deleteTask` appends: the task and its result are gone. */
   isDeleted?: boolean;
+  /** The task's `reason` after the change (why it failed or was cancelled), when it has one. */
+  reason?: string;
   at: Date;
 }
 
@@ -219,7 +221,11 @@ export interface Store {
 
   /** KOLEJKA_CONFLICT when the id or the hash exists; KOLEJKA_NOT_FOUND when the user does not. */
   createToken(token: TokenRecord): Promise<void>;
-  /** Looks a token up by the hash of its secret and records `lastUsedAt = now`. */
+  /**
+   * Looks a token up by the hash of its secret and records `lastUsedAt = now` — at most once
+   * per `TOKEN_USE_RESOLUTION_MS`: a use within that time of the recorded one changes nothing,
+   * so an authenticated request is not a write (foremen post a result per task).
+   */
   useToken(tokenHash: string, now: Date): Promise<TokenRecord | undefined>;
   listTokens(username?: string): Promise<TokenRecord[]>;
   revokeToken(id: string): Promise<boolean>;
@@ -285,7 +291,13 @@ export interface Store {
   /** Removes the task and its result, appending an event with `isDeleted`; returns whether it existed. */
   deleteTask(key: string): Promise<boolean>;
 
-  /** `queued` → `assigned`: attempt + 1, assignee, lease. `undefined` when not queued any more (someone else won). */
+  /**
+   * Notes why queued tasks wait (e.g. no connected foreman can ever run them), or clears
+   * the note with `undefined`. Only tasks still `queued` change; no event, no `updatedAt`
+   * change (it is not a state change). Returns how many changed. A claim clears the note.
+   */
+  setQueuedReason(keys: readonly string[], reason: string | undefined): Promise<number>;
+  /** `queued` → `assigned`: attempt + 1, assignee, lease; clears `reason`. `undefined` when not queued any more (someone else won). */
   claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined>;
   /** The foreman turned the assignment down: `assigned` (this attempt) → `queued`, attempt kept. */
   releaseTask(key: string, attempt: number, now: Date): Promise<TaskRecord | undefined>;

@@ -42,6 +42,8 @@ export interface TaskUpdated {
   reason?: string;
   /** Set when the state is `finished`: where the result is (`/api/v1/tasks/<key>/result`). */
   result?: string;
+  /** The task (and its result) was deleted; `state` is the state it had. No more updates follow. */
+  deleted?: boolean;
 }
 
 export type EventsServerMessage = EventsSubscribed | TaskUpdated | ProtocolError;

@@ -139,6 +139,7 @@ export const eventsServerMessageSchema = {
         at: { type: 'string' },
         reason: { type: 'string' },
         result: { type: 'string' },
+        deleted: { type: 'boolean' },
       },
       ['key', 'state', 'attempt', 'at'],
     ),

@@ -14,10 +14,12 @@ import type { TaskRecord } from '../../store/store.js';
 import { TASK_KEY_PATTERN, doc, type RouteModule } from '../route-module.js';
 import { resultView } from './views.js';
 
+const LEASED = new Set(['assigned', 'running']);
+
 function staleAttempt(task: TaskRecord, attempt: number): KolejkaError {
   return new KolejkaError(
     'KOLEJKA_CONFLICT',
-    `Attempt ${attempt} of task ${task.key} is not current (the task is ${task.state} at attempt ${task.attempt}); the result is refused`,
+    `Attempt ${attempt} of task ${task.key} is not current (the task is ${task.state} at attempt ${task.attempt}: the lease was lost or the task moved on); the result is refused, stop working on it`,
     { details: { state: task.state, attempt: task.attempt } },
   );
 }
@@ -72,7 +74,11 @@ export const resultRoutes: RouteModule = {
         ]);
       }
       if (!isAdmin(principal) && !(await isAssignedTo(ctx, principal, task))) {
-        if (attempt !== task.attempt) throw staleAttempt(task, attempt as number);
+        // A lost attempt: the task moved on (reassigned, requeued after its lease expired,
+        // failed): the foreman is told its attempt is over rather than that it is a stranger.
+        const isOver = task.state !== 'finished' && !LEASED.has(task.state);
+        if (attempt !== task.attempt || (isOver && task.attempt > 0))
+          throw staleAttempt(task, attempt as number);
         throw new KolejkaError(
           'KOLEJKA_FORBIDDEN',
           `Task ${task.key} is not assigned to ${JSON.stringify(principal.username)}`,

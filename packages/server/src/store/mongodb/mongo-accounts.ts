@@ -1,6 +1,6 @@
 import type { ClientSession } from 'mongodb';
 import { KolejkaError } from '@kolejka/spec';
-import { assertRoles } from '../store-rules.js';
+import { TOKEN_USE_RESOLUTION_MS, assertRoles } from '../store-rules.js';
 import type { Role, SessionRecord, TokenRecord, UserRecord } from '../store.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
 import { sessionFromDoc, tokenFromDoc, userFromDoc } from './mongo-docs.js';
@@ -118,6 +118,11 @@ export async function useToken(
   tokenHash: string,
   now: Date,
 ): Promise<TokenRecord | undefined> {
+  const current = await m.collections.tokens.findOne({ tokenHash });
+  if (current === null) return undefined;
+  const usedAt = current.lastUsedAt?.getTime();
+  if (usedAt !== undefined && Math.abs(now.getTime() - usedAt) < TOKEN_USE_RESOLUTION_MS)
+    return tokenFromDoc(current);
   const doc = await m.collections.tokens.findOneAndUpdate(
     { tokenHash },
     { $set: { lastUsedAt: now } },

@@ -105,6 +105,7 @@ export interface EventDoc {
   attempt: number;
   assignee?: string;
   isDeleted?: true;
+  reason?: string;
   at: Date;
 }
 
@@ -205,7 +206,7 @@ export const eventFromDoc = (doc: EventDoc): TaskEvent => ({
   owner: doc.owner,
   state: doc.state,
   attempt: doc.attempt,
-  ...present(doc, ['assignee', 'isDeleted']),
+  ...present(doc, ['assignee', 'isDeleted', 'reason']),
   at: doc.at,
 });
 

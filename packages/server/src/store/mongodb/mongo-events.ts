@@ -30,6 +30,7 @@ export async function appendEvent(
     attempt: task.attempt,
     ...(task.assignee === undefined || task.assignee === null ? {} : { assignee: task.assignee }),
     ...(isDeleted ? { isDeleted: true as const } : {}),
+    ...(typeof task.reason === 'string' ? { reason: task.reason } : {}),
     at,
   };
   await m.collections.events.insertOne(event, { session });

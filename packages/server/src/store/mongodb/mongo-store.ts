@@ -213,6 +213,9 @@ export class MongoStore implements Store {
   deleteTask(key: string): Promise<boolean> {
     return this.run('delete a task', (m) => tasks.deleteTask(m, key, new Date()));
   }
+  setQueuedReason(keys: readonly string[], reason: string | undefined): Promise<number> {
+    return this.run('note why tasks wait', (m) => transitions.setQueuedReason(m, keys, reason));
+  }
   claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined> {
     return this.run('claim a task', (m) => transitions.claimTask(m, key, claim));
   }

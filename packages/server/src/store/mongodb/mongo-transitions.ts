@@ -66,12 +66,32 @@ export async function claimTask(
           updatedAt: claim.now,
         },
         $inc: { attempt: 1 },
-        $unset: { startedAt: '' },
+        $unset: { startedAt: '', reason: '' },
       },
       claim.now,
     ),
   );
   return record(doc);
+}
+
+export async function setQueuedReason(
+  m: MongoDatabase,
+  keys: readonly string[],
+  reason: string | undefined,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const filter: Filter<TaskDoc> = { _id: { $in: [...keys] }, state: 'queued' };
+  const result =
+    reason === undefined
+      ? await m.collections.tasks.updateMany(
+          { ...filter, reason: { $exists: true } },
+          { $unset: { reason: '' } },
+        )
+      : await m.collections.tasks.updateMany(
+          { ...filter, reason: { $ne: reason } },
+          { $set: { reason } },
+        );
+  return result.modifiedCount;
 }
 
 export async function releaseTask(
@@ -227,7 +247,7 @@ export async function cancelTask(
       { session, returnDocument: 'before' },
     );
     if (doc === null) return undefined;
-    await appendEvent(m, session, { ...doc, state: 'cancelled' }, now);
+    await appendEvent(m, session, { ...doc, state: 'cancelled', reason }, now);
     return doc;
   });
   return record(before);

@@ -1,5 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-import { assertRoles } from '../store-rules.js';
+import { TOKEN_USE_RESOLUTION_MS, assertRoles } from '../store-rules.js';
 import type { Role, SessionRecord, TokenRecord, UserRecord } from '../store.js';
 import { isConstraintError, type SqliteDb } from './sqlite-db.js';
 import {
@@ -114,6 +114,13 @@ export function createToken(db: SqliteDb, token: TokenRecord): void {
 }
 
 export function useToken(db: SqliteDb, tokenHash: string, now: Date): TokenRecord | undefined {
+  const current = db.get<TokenRow>('SELECT * FROM tokens WHERE token_hash = @tokenHash', {
+    tokenHash,
+  });
+  if (current === undefined) return undefined;
+  const usedAt = current.last_used_at;
+  if (usedAt !== null && Math.abs(now.getTime() - usedAt) < TOKEN_USE_RESOLUTION_MS)
+    return tokenFromRow(current);
   const row = db.write(() =>
     db.get<TokenRow>(
       'UPDATE tokens SET last_used_at = @now WHERE token_hash = @tokenHash RETURNING *',

@@ -9,8 +9,8 @@ import { eventFromRow, type EventRow, type TaskRow } from './sqlite-rows.js';
  */
 export function appendEvent(db: SqliteDb, task: TaskRow, at: number, isDeleted = false): void {
   db.run(
-    `INSERT INTO events (task_key, owner, state, attempt, assignee, is_deleted, at)
-     VALUES (@key, @owner, @state, @attempt, @assignee, @isDeleted, @at)`,
+    `INSERT INTO events (task_key, owner, state, attempt, assignee, is_deleted, reason, at)
+     VALUES (@key, @owner, @state, @attempt, @assignee, @isDeleted, @reason, @at)`,
     {
       key: task.key,
       owner: task.owner,
@@ -18,6 +18,7 @@ export function appendEvent(db: SqliteDb, task: TaskRow, at: number, isDeleted =
       attempt: task.attempt,
       assignee: task.assignee,
       isDeleted: isDeleted ? 1 : 0,
+      reason: task.reason,
       at,
     },
   );

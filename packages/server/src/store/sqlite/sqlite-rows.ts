@@ -88,6 +88,7 @@ export interface EventRow {
   attempt: number;
   assignee: string | null;
   is_deleted: number;
+  reason: string | null;
   at: number;
 }
 
@@ -184,6 +185,7 @@ export const eventFromRow = (row: EventRow): TaskEvent => ({
   attempt: row.attempt,
   ...optional('assignee', row.assignee),
   ...(row.is_deleted !== 0 ? { isDeleted: true } : {}),
+  ...optional('reason', row.reason),
   at: date(row.at),
 });
 

@@ -146,6 +146,12 @@ CREATE TABLE foremen (
 ) STRICT;
 `,
   },
+  {
+    // Events carry the task's reason, so followers learn why a task failed or was cancelled
+    // even after it is gone.
+    version: 2,
+    sql: `ALTER TABLE events ADD COLUMN reason TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

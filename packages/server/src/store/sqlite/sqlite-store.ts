@@ -233,6 +233,9 @@ export class SqliteStore implements Store {
   deleteTask(key: string): Promise<boolean> {
     return this.change('delete a task', (db) => tasks.deleteTask(db, key, new Date()));
   }
+  setQueuedReason(keys: readonly string[], reason: string | undefined): Promise<number> {
+    return this.run('note why tasks wait', (db) => transitions.setQueuedReason(db, keys, reason));
+  }
   claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined> {
     return this.change('claim a task', (db) => transitions.claimTask(db, key, claim));
   }

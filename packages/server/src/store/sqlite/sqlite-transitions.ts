@@ -44,13 +44,31 @@ export function claimTask(db: SqliteDb, key: string, claim: Claim): TaskRecord |
     transition(
       db,
       `UPDATE tasks SET state = 'assigned', attempt = attempt + 1, assignee = @assignee,
-         lease_expires_at = @lease, assigned_at = @now, started_at = NULL, updated_at = @now
+         lease_expires_at = @lease, assigned_at = @now, started_at = NULL, reason = NULL,
+         updated_at = @now
        WHERE key = @key AND state = 'queued' RETURNING *`,
       { key, assignee: claim.assignee, lease: ms(claim.leaseExpiresAt), now },
       now,
     ),
   );
   return row && taskFromRow(row);
+}
+
+export function setQueuedReason(
+  db: SqliteDb,
+  keys: readonly string[],
+  reason: string | undefined,
+): number {
+  return db.write(() => {
+    let changed = 0;
+    for (const key of keys)
+      changed += db.run(
+        `UPDATE tasks SET reason = @reason
+         WHERE key = @key AND state = 'queued' AND reason IS NOT @reason`,
+        { key, reason: reason ?? null },
+      ).changes;
+    return changed;
+  });
 }
 
 export function releaseTask(

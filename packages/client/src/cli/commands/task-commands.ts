@@ -1,0 +1,207 @@
+import type { Argv } from 'yargs';
+import { KolejkaError, TASK_STATES, type TaskState } from '@kolejka/spec';
+import type { RemoteTask } from '../../resources.js';
+import { limitsFromFlags, withLimitFlags } from '../limit-flags.js';
+import type { Runner } from '../runner.js';
+import type { GlobalArgs } from '../session.js';
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+function states(values: readonly string[] | undefined): TaskState[] | undefined {
+  const list = (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  for (const state of list) {
+    if (!(TASK_STATES as readonly string[]).includes(state)) {
+      throw new KolejkaError(
+        'KOLEJKA_VALIDATION',
+        `--state: ${state} is not a task state (${TASK_STATES.join(', ')})`,
+      );
+    }
+  }
+  return list.length === 0 ? undefined : (list as TaskState[]);
+}
+
+const keyArg = {
+  type: 'string',
+  demandOption: true,
+  describe: 'Task key (32 hex digits)',
+} as const;
+
+export function taskCommands(run: Runner) {
+  return {
+    command: 'task <command>',
+    describe: 'Tasks: put, get, list, cancel, delete',
+    builder: (yargs: Argv<GlobalArgs>) =>
+      yargs
+        .command(
+          'put <task-dir>',
+          'Submit a task dir (files the server already holds are not sent again); prints its key',
+          (command) =>
+            withLimitFlags(
+              command
+                .positional('task-dir', {
+                  type: 'string',
+                  demandOption: true,
+                  describe: 'Task directory',
+                })
+                .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' }),
+            ),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client({ limits: limitsFromFlags(argv) });
+              const { task, uploadedCount } = await client.putTaskDetailed(argv['task-dir'], {
+                signal: session.io.signal,
+                ...(argv.priority === undefined ? {} : { priority: argv.priority }),
+                ...(session.progress.listener === undefined
+                  ? {}
+                  : { onProgress: session.progress.listener }),
+              });
+              session.progress.stop();
+              session.output.value(task.key, {
+                key: task.key,
+                state: task.state,
+                uploadedFiles: uploadedCount,
+                task,
+              });
+            }),
+        )
+        .command(
+          'get <key> <dir>',
+          'Download a task into a directory (kolejka_task.json with local paths, and its files)',
+          (command) =>
+            command.positional('key', keyArg).positional('dir', {
+              type: 'string',
+              demandOption: true,
+              describe: 'Target directory',
+            }),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const got = await client.getTask(argv.key, argv.dir, {
+                signal: session.io.signal,
+                ...(session.progress.listener === undefined
+                  ? {}
+                  : { onProgress: session.progress.listener }),
+              });
+              session.progress.stop();
+              session.output.info(
+                `${got.task.key} → ${got.dir} (${Object.keys(got.spec.files).length} files)`,
+                {
+                  key: got.task.key,
+                  dir: got.dir,
+                  files: Object.keys(got.spec.files).sort(),
+                  task: got.task,
+                },
+              );
+            }),
+        )
+        .command(
+          'list',
+          'List your tasks, newest first',
+          (command) =>
+            command
+              .option('state', {
+                type: 'string',
+                array: true,
+                describe: `Only these states (comma-separated or repeated): ${TASK_STATES.join(', ')}`,
+              })
+              .option('owner', {
+                type: 'string',
+                describe: "Another user's tasks (inspectors, managers, admins)",
+              })
+              .option('limit', {
+                type: 'number',
+                default: 100,
+                describe: 'At most this many tasks',
+              })
+              .option('cursor', {
+                type: 'string',
+                describe: 'Continue after a previous listing (its nextCursor)',
+              }),
+          (argv) =>
+            run(argv, async (session) => {
+              if (!Number.isInteger(argv.limit) || argv.limit < 1) {
+                throw new KolejkaError(
+                  'KOLEJKA_VALIDATION',
+                  '--limit must be a whole number, 1 or more',
+                );
+              }
+              const client = await session.client();
+              const selected = states(argv.state);
+              const items: RemoteTask[] = [];
+              let cursor = argv.cursor;
+              let nextCursor: string | undefined;
+              do {
+                const page = await client.listTasks(
+                  {
+                    limit: Math.min(1000, argv.limit - items.length),
+                    ...(selected === undefined ? {} : { states: selected }),
+                    ...(argv.owner === undefined ? {} : { owner: argv.owner }),
+                    ...(cursor === undefined ? {} : { cursor }),
+                  },
+                  { signal: session.io.signal },
+                );
+                items.push(...page.items);
+                nextCursor = page.nextCursor;
+                cursor = page.nextCursor;
+              } while (cursor !== undefined && items.length < argv.limit);
+              if (session.output.isJson) {
+                session.output.json({ items, ...(nextCursor === undefined ? {} : { nextCursor }) });
+                return;
+              }
+              const rows = items.map((task) => [
+                task.key,
+                task.state,
+                task.createdAt,
+                task.spec.image ?? '-',
+              ]);
+              session.output.value(
+                table([['KEY', 'STATE', 'CREATED', 'IMAGE'], ...rows]),
+                undefined,
+              );
+              if (nextCursor !== undefined) session.output.info(`more: --cursor ${nextCursor}`);
+            }),
+        )
+        .command(
+          'cancel <key>',
+          'Cancel a task that has not ended',
+          (command) => command.positional('key', keyArg),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const task = await client.cancelTask(argv.key, { signal: session.io.signal });
+              session.output.info(`${task.key} ${task.state}`, {
+                key: task.key,
+                state: task.state,
+                task,
+              });
+            }),
+        )
+        .command(
+          'delete <key>',
+          'Delete a task and its result (cancelling it first)',
+          (command) => command.positional('key', keyArg),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              await client.deleteTask(argv.key, { signal: session.io.signal });
+              session.output.info(`${argv.key} deleted`, { key: argv.key, deleted: true });
+            }),
+        )
+        .demandCommand(1, 'Give a task command: put, get, list, cancel or delete'),
+    handler: () => undefined,
+  };
+}

@@ -1,0 +1,226 @@
+import path from 'node:path';
+import {
+  TASK_SPEC_FILE,
+  assertRunnable,
+  assertSchema,
+  isKolejkaError,
+  validationError,
+  capLimits,
+  dumpTask,
+  parseLimits,
+  parseTask,
+  readTask,
+  writeTask,
+  type Limits,
+  type LimitsJson,
+  type TaskSpec,
+  type TaskState,
+} from '@kolejka/spec';
+import type { ClientContext } from '../client-context.js';
+import { downloadFiles } from '../files/download-files.js';
+import { uploadFiles } from '../files/upload-files.js';
+import type { ProgressListener } from '../progress.js';
+import {
+  checkRemoteTask,
+  checkTaskKey,
+  checkTaskPage,
+  type RemoteTask,
+  type TaskPage,
+} from '../resources.js';
+
+export interface PutTaskOptions {
+  /** Where the `path`s of a spec given as an object are (a task dir is its own base). */
+  baseDir?: string;
+  /** Limits combined with the task's (on top of the client's `limits`). */
+  limits?: Limits | LimitsJson;
+  /** Queue priority, -1000..1000 (higher first). */
+  priority?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export interface PutTaskResult {
+  task: RemoteTask;
+  /** How many files were actually sent (the rest were already held). */
+  uploadedCount: number;
+}
+
+/**
+ * Submits a task: reads the dir (validated by spec), uploads every local file (dedup),
+ * caps its limits with the client's and the call's, and posts it. Returns the task record
+ * with its server-issued key and state.
+ */
+export async function putTask(
+  ctx: ClientContext,
+  source: string | TaskSpec,
+  options: PutTaskOptions = {},
+): Promise<PutTaskResult> {
+  const dir = typeof source === 'string' ? source : options.baseDir;
+  const spec = typeof source === 'string' ? await readTask(source) : parseTask(dumpTask(source));
+  const what = dir === undefined ? 'task' : path.join(dir, TASK_SPEC_FILE);
+  try {
+    // Checked before uploading anything: the server would refuse the task after the upload.
+    assertRunnable(spec);
+  } catch (error) {
+    if (isKolejkaError(error, 'KOLEJKA_VALIDATION')) throw validationError(what, error.issues);
+    throw error;
+  }
+  const { files, uploadedCount } = await uploadFiles(ctx, dir, spec.files, what, options);
+  let limits = capLimits(spec.limits, ctx.options.limits);
+  if (options.limits !== undefined) {
+    assertSchema('limits', options.limits, 'limits');
+    limits = capLimits(limits, parseLimits(options.limits));
+  }
+  const task = checkRemoteTask(
+    await ctx.transport.json({
+      method: 'POST',
+      path: '/api/v1/tasks',
+      json: {
+        task: dumpTask({ ...spec, files, limits }),
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+      },
+      // Each POST makes a new task: never resent once it may have arrived.
+      isIdempotent: false,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    }),
+  );
+  ctx.logger.info('task submitted', {
+    task: task.key,
+    files: Object.keys(files).length,
+    uploadedCount,
+  });
+  return { task, uploadedCount };
+}
+
+export async function getTaskRecord(
+  ctx: ClientContext,
+  key: string,
+  signal?: AbortSignal,
+): Promise<RemoteTask> {
+  return checkRemoteTask(
+    await ctx.transport.json({
+      method: 'GET',
+      path: `/api/v1/tasks/${checkTaskKey(key)}`,
+      isIdempotent: true,
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
+}
+
+/**
+ * Downloads a task into `dir`: its files under their names, and `kolejka_task.json` with
+ * `path` = name and the `reference` kept (so the dir can be run by a worker or put again).
+ */
+export async function getTask(
+  ctx: ClientContext,
+  key: string,
+  dir: string,
+  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+): Promise<{ task: RemoteTask; spec: TaskSpec; dir: string }> {
+  const task = await getTaskRecord(ctx, key, options.signal);
+  const spec = parseTask(task.spec);
+  const files = await downloadFiles(
+    dir,
+    spec.files,
+    { label: `task ${key}`, specFile: TASK_SPEC_FILE },
+    {
+      transport: ctx.transport,
+      logger: ctx.logger,
+      idleTimeoutMs: ctx.options.idleTimeoutMs,
+      concurrency: ctx.options.concurrency,
+      ...options,
+    },
+  );
+  const local: TaskSpec = { ...spec, files };
+  await writeTask(dir, local);
+  return { task, spec: local, dir: path.resolve(dir) };
+}
+
+/** What `listTasks` selects; every field is optional. */
+export interface TaskFilter {
+  states?: readonly TaskState[];
+  /** Another user's tasks (inspectors, managers, admins). */
+  owner?: string;
+  createdAfter?: Date | string;
+  createdBefore?: Date | string;
+  /** Page size, 1..1000 (server default 100). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of tasks, newest first (`GET /api/v1/tasks`). */
+export async function listTasks(
+  ctx: ClientContext,
+  filter: TaskFilter = {},
+  signal?: AbortSignal,
+): Promise<TaskPage> {
+  const query = new URLSearchParams();
+  if (filter.states !== undefined && filter.states.length > 0)
+    query.set('state', filter.states.join(','));
+  if (filter.owner !== undefined) query.set('owner', filter.owner);
+  const time = (value: Date | string): string =>
+    typeof value === 'string' ? value : value.toISOString();
+  if (filter.createdAfter !== undefined) query.set('createdAfter', time(filter.createdAfter));
+  if (filter.createdBefore !== undefined) query.set('createdBefore', time(filter.createdBefore));
+  if (filter.limit !== undefined) query.set('limit', String(filter.limit));
+  if (filter.cursor !== undefined) query.set('cursor', filter.cursor);
+  const search = query.toString();
+  return checkTaskPage(
+    await ctx.transport.json({
+      method: 'GET',
+      path: `/api/v1/tasks${search === '' ? '' : `?${search}`}`,
+      isIdempotent: true,
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
+}
+
+/** Every task the filter selects, page after page. */
+export async function* iterateTasks(
+  ctx: ClientContext,
+  filter: TaskFilter = {},
+  signal?: AbortSignal,
+): AsyncGenerator<RemoteTask> {
+  let cursor = filter.cursor;
+  for (;;) {
+    const page = await listTasks(
+      ctx,
+      { ...filter, ...(cursor === undefined ? {} : { cursor }) },
+      signal,
+    );
+    yield* page.items;
+    if (page.nextCursor === undefined || page.items.length === 0) return;
+    cursor = page.nextCursor;
+  }
+}
+
+/** Cancels an unfinished task; KOLEJKA_CONFLICT when it has already ended. */
+export async function cancelTask(
+  ctx: ClientContext,
+  key: string,
+  signal?: AbortSignal,
+): Promise<RemoteTask> {
+  return checkRemoteTask(
+    await ctx.transport.json({
+      method: 'POST',
+      path: `/api/v1/tasks/${checkTaskKey(key)}/cancel`,
+      isIdempotent: false,
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
+}
+
+/** Deletes a task and its result (cancelling it first if it still runs). */
+export async function deleteTask(
+  ctx: ClientContext,
+  key: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await ctx.transport.send({
+    method: 'DELETE',
+    path: `/api/v1/tasks/${checkTaskKey(key)}`,
+    isIdempotent: false,
+    ...(signal === undefined ? {} : { signal }),
+  });
+}

@@ -1,0 +1,312 @@
+import type { RawData, WebSocket } from 'ws';
+import {
+  FOREMAN_PROTOCOL_VERSIONS,
+  KolejkaError,
+  combineLimits,
+  demandOf,
+  dumpLimits,
+  parseForemanMessage,
+  parseLimits,
+  type ForemanHello,
+  type ForemanMessage,
+  type TaskAttempt,
+} from '@kolejka/spec';
+import { isAdmin, type Principal } from '../auth/principal.js';
+import { InvalidMessageCounter, protocolErrorOf, rawBytes } from './invalid-messages.js';
+import { ForemanSession } from './foreman-session.js';
+import { CLOSE_CODES, type ForemenRegistry } from './foremen-registry.js';
+import { requirementsOf } from './queue-index.js';
+
+/**
+ * One WebSocket of a foreman: validates every message with the spec's parser, answers bad
+ * ones with an `error` message (and cuts a peer that keeps sending them), negotiates the
+ * protocol in the hello, then turns the foreman's messages into store transitions. Messages
+ * of one connection are handled one at a time, in order.
+ */
+export class ForemanChannel {
+  readonly closed: Promise<void>;
+  private session: ForemanSession | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly invalid = new InvalidMessageCounter();
+  private isAlive = true;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly registry: ForemenRegistry,
+    private readonly ws: WebSocket,
+    private readonly principal: Principal,
+  ) {
+    const { settings } = registry.scheduler;
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('pong', () => (this.isAlive = true));
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      this.queue = this.queue.then(() => this.receive(data, isBinary));
+    });
+    ws.once('close', () => {
+      clearTimeout(this.helloTimer);
+      const session = this.session;
+      if (session === undefined) return;
+      session.isClosed = true;
+      session.logger.info('foreman disconnected');
+      this.queue = this.queue.then(() => this.registry.unregister(session));
+    });
+    this.helloTimer = setTimeout(
+      () => this.close(CLOSE_CODES.noHello, 'no foreman:hello in time'),
+      Math.max(settings.heartbeatIntervalMs * 2, 5000),
+    );
+    this.helloTimer.unref();
+  }
+
+  ping(): void {
+    if (!this.isAlive) {
+      this.ws.terminate();
+      return;
+    }
+    this.isAlive = false;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.session !== undefined) this.session.close(code, reason);
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason);
+  }
+
+  private sendRaw(message: object): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private refuse(error: unknown): void {
+    this.sendRaw(protocolErrorOf(error));
+    if (this.invalid.record(Date.now()))
+      this.close(CLOSE_CODES.policy, 'too many invalid messages');
+  }
+
+  private async receive(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    let message: ForemanMessage;
+    try {
+      if (isBinary) throw new KolejkaError('KOLEJKA_VALIDATION', 'Send JSON text messages');
+      message = parseForemanMessage(rawBytes(data));
+    } catch (error) {
+      this.refuse(error);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (error) {
+      if (error instanceof KolejkaError) this.refuse(error);
+      else {
+        this.registry.scheduler.logger.error('foreman message failed', {
+          type: message.type,
+          error: String(error),
+        });
+        this.sendRaw({ type: 'error', code: 'KOLEJKA_INTERNAL', message: 'Internal error' });
+      }
+    }
+  }
+
+  private async handle(message: ForemanMessage): Promise<void> {
+    if (message.type === 'foreman:hello') return this.hello(message);
+    const session = this.session;
+    if (session === undefined)
+      throw new KolejkaError('KOLEJKA_VALIDATION', 'Send foreman:hello first');
+    const { scheduler } = this.registry;
+    const { store } = scheduler;
+    const now = scheduler.clock();
+    switch (message.type) {
+      case 'foreman:heartbeat':
+        return this.heartbeat(session, message.running);
+      case 'task:accepted': {
+        const held = session.held.get(message.key);
+        if (held?.attempt !== message.attempt || held.phase === 'claiming') {
+          return this.withdraw(session, message, 'this assignment is no longer yours');
+        }
+        clearTimeout(held.acceptTimer);
+        held.acceptTimer = undefined;
+        if (held.phase === 'offered') held.phase = 'accepted';
+        return;
+      }
+      case 'task:rejected': {
+        if (!this.isHeld(session, message)) return;
+        scheduler.free(session, message.key);
+        scheduler.parkRejected(message.key);
+        session.logger.info('task rejected', { task: message.key, reason: message.reason });
+        await store.releaseTask(message.key, message.attempt, now);
+        return;
+      }
+      case 'task:started': {
+        const held = session.held.get(message.key);
+        if (held?.attempt !== message.attempt) {
+          return this.withdraw(session, message, 'this assignment is no longer yours');
+        }
+        clearTimeout(held.acceptTimer);
+        held.acceptTimer = undefined;
+        held.phase = 'running';
+        if ((await store.startTask(message.key, message.attempt, now)) === undefined) {
+          scheduler.free(session, message.key);
+          return this.withdraw(session, message, 'the attempt is no longer current');
+        }
+        return;
+      }
+      case 'task:finished':
+        if (this.isHeld(session, message)) scheduler.free(session, message.key);
+        return;
+      case 'task:failed': {
+        if (!this.isHeld(session, message)) return;
+        scheduler.free(session, message.key);
+        const reason = `foreman ${session.id}: ${message.reason}`;
+        await store.failTask(message.key, reason, now, message.attempt);
+        session.logger.warn('task failed on the foreman', { task: message.key, reason });
+        return;
+      }
+    }
+  }
+
+  private isHeld(session: ForemanSession, task: TaskAttempt): boolean {
+    return session.held.get(task.key)?.attempt === task.attempt;
+  }
+
+  private withdraw(session: ForemanSession, task: TaskAttempt, reason: string): void {
+    session.send({ type: 'task:cancel', key: task.key, attempt: task.attempt, reason });
+  }
+
+  private async heartbeat(session: ForemanSession, running: TaskAttempt[]): Promise<void> {
+    const { store, clock, settings, serverId } = this.registry.scheduler;
+    const now = clock();
+    session.lastHeartbeatAt = now;
+    const renewed = new Set(
+      running.length === 0
+        ? []
+        : await store.renewLeases(session.id, running, new Date(now.getTime() + settings.leaseMs)),
+    );
+    for (const task of running)
+      if (!renewed.has(task.key))
+        this.withdraw(session, task, 'this attempt is not yours any more');
+    // Also heals the record if another process marked it offline by mistake.
+    await store.updateForeman(session.id, { lastHeartbeatAt: now, isOnline: true, serverId });
+  }
+
+  private async hello(hello: ForemanHello): Promise<void> {
+    if (this.session !== undefined)
+      throw new KolejkaError('KOLEJKA_VALIDATION', 'foreman:hello was already sent');
+    const { scheduler } = this.registry;
+    const { store, settings, serverId } = scheduler;
+    const server: readonly number[] = FOREMAN_PROTOCOL_VERSIONS;
+    const protocol = Math.max(...hello.protocols.filter((version) => server.includes(version)));
+    if (!Number.isFinite(protocol)) {
+      this.sendRaw({
+        type: 'error',
+        code: 'KOLEJKA_VALIDATION',
+        message: `No common protocol version: the server speaks ${server.join(', ')}, the foreman ${hello.protocols.join(', ')}`,
+        details: { serverProtocols: server, foremanProtocols: hello.protocols },
+      });
+      this.close(CLOSE_CODES.noCommonProtocol, 'no common protocol version');
+      return;
+    }
+    const existing = await store.getForeman(hello.foremanId);
+    if (
+      existing !== undefined &&
+      existing.username !== this.principal.username &&
+      !isAdmin(this.principal)
+    ) {
+      this.sendRaw({
+        type: 'error',
+        code: 'KOLEJKA_FORBIDDEN',
+        message: `Foreman id ${JSON.stringify(hello.foremanId)} belongs to another processor user`,
+      });
+      this.close(CLOSE_CODES.forbidden, 'foreman id of another user');
+      return;
+    }
+    clearTimeout(this.helloTimer);
+    const now = scheduler.clock();
+    const capacity = parseLimits(hello.capacity);
+    const session = new ForemanSession(
+      hello.foremanId,
+      this.principal.username,
+      this.ws,
+      hello.tags,
+      capacity,
+      hello.version,
+      scheduler.logger.child({ foreman: hello.foremanId }),
+      now,
+    );
+    session.isDrained = existing?.isDraining ?? false;
+    session.isSelfDraining = hello.draining === true;
+
+    // Leases of the tasks it still runs are kept when their attempt is still its own.
+    const leaseExpiresAt = new Date(now.getTime() + settings.leaseMs);
+    const renewed = new Set(
+      hello.running.length === 0
+        ? []
+        : await store.renewLeases(hello.foremanId, hello.running, leaseExpiresAt),
+    );
+    const kept: TaskAttempt[] = [];
+    const dropped: TaskAttempt[] = [];
+    for (const task of hello.running) {
+      const record = renewed.has(task.key) ? await store.getTask(task.key) : undefined;
+      if (record === undefined) {
+        dropped.push({ key: task.key, attempt: task.attempt });
+        continue;
+      }
+      kept.push({ key: task.key, attempt: task.attempt });
+      const requirements = requirementsOf(record.spec);
+      scheduler.hold(session, {
+        key: task.key,
+        attempt: task.attempt,
+        demand: demandOf(combineLimits(requirements.limits, capacity)),
+        isExclusive: requirements.exclusive === true,
+        phase: record.state === 'running' ? 'running' : 'accepted',
+        acceptTimer: undefined,
+      });
+    }
+    await this.releaseUnknown(hello, now);
+    await store.upsertForeman({
+      id: hello.foremanId,
+      username: this.principal.username,
+      tags: hello.tags,
+      capacity: dumpLimits(capacity),
+      version: hello.version,
+      isOnline: true,
+      isDraining: session.isDrained,
+      serverId,
+      lastHeartbeatAt: now,
+      updatedAt: now,
+    });
+    if (this.ws.readyState !== this.ws.OPEN) {
+      scheduler.forget(session);
+      return;
+    }
+    this.session = session;
+    session.send({
+      type: 'server:welcome',
+      protocol,
+      serverId,
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      leaseMs: settings.leaseMs,
+      kept,
+      dropped,
+      draining: session.isDrained,
+    });
+    session.logger.info('foreman connected', {
+      protocol,
+      kept: kept.length,
+      dropped: dropped.length,
+      draining: session.isDrained || session.isSelfDraining,
+    });
+    this.registry.register(session);
+    scheduler.capacityFreed();
+  }
+
+  /**
+   * Assignments this foreman never acknowledged and does not list (the task:assign was lost
+   * with the old connection) go straight back to the queue instead of waiting for the lease.
+   */
+  private async releaseUnknown(hello: ForemanHello, now: Date): Promise<void> {
+    const { store } = this.registry.scheduler;
+    const listed = new Set(hello.running.map((task) => task.key));
+    const page = await store.listTasks({ assignee: hello.foremanId, states: ['assigned'] }, 1000);
+    for (const task of page.items)
+      if (!listed.has(task.key)) await store.releaseTask(task.key, task.attempt, now);
+  }
+}

@@ -1,0 +1,45 @@
+/** First pause of a rejected task before this process offers it again; doubles per rejection. */
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Tasks a foreman turned down sit out a growing pause before they are offered again, so a
+ * task no foreman will take (an image that cannot be had) does not bounce in a tight loop.
+ * The task stays queued in the store meanwhile: other server processes may still assign it.
+ */
+export class RejectionBackoff {
+  private readonly parked = new Map<string, NodeJS.Timeout>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly readmit: (key: string) => void) {}
+
+  park(key: string): void {
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    clearTimeout(this.parked.get(key));
+    const pauseMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (count - 1));
+    const timer = setTimeout(() => {
+      this.parked.delete(key);
+      this.readmit(key);
+    }, pauseMs);
+    timer.unref();
+    this.parked.set(key, timer);
+  }
+
+  isParked(key: string): boolean {
+    return this.parked.has(key);
+  }
+
+  /** The task ended or was deleted: no more pauses to remember. */
+  forget(key: string): void {
+    clearTimeout(this.parked.get(key));
+    this.parked.delete(key);
+    this.counts.delete(key);
+  }
+
+  close(): void {
+    for (const timer of this.parked.values()) clearTimeout(timer);
+    this.parked.clear();
+    this.counts.clear();
+  }
+}

@@ -1,0 +1,247 @@
+import { request } from 'node:http';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEventsServerMessage, type EventsServerMessage } from '@kolejka/spec';
+import { api } from './support/http-client.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { SimForeman } from './support/sim-foreman.js';
+import { submit, until } from './support/scheduler-fixtures.js';
+
+/** Task state changes pushed to clients, over a WebSocket and as Server-Sent Events. */
+let t: TestServer;
+let foreman: SimForeman;
+
+beforeAll(async () => {
+  t = await startTestServer({ settings: { leaseMs: 5000, leaseSweepIntervalMs: 100 } });
+  foreman = new SimForeman({
+    urls: [t.url],
+    token: t.users.foreman?.token ?? '',
+    id: 'events-node',
+    mode: 'complete',
+    runMs: 20,
+  });
+  await foreman.connect();
+});
+afterAll(async () => {
+  await foreman.close();
+  await t.close();
+});
+
+const token = (who: string): string => t.users[who]?.token ?? '';
+
+/** A client WebSocket on /api/v1/events, collecting what it receives. */
+async function eventsSocket(who: string) {
+  const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/events`, {
+    headers: { Authorization: `Bearer ${token(who)}` },
+  });
+  const messages: EventsServerMessage[] = [];
+  ws.on('message', (data) => messages.push(parseEventsServerMessage((data as Buffer).toString())));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(String(res.statusCode))));
+  });
+  const send = (message: unknown): void =>
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  return { ws, messages, send };
+}
+
+const updates = (messages: EventsServerMessage[], key: string) =>
+  messages.filter((m) => m.type === 'task:updated' && m.key === key);
+
+/** A Server-Sent Events stream read as `curl -N` would. */
+function sse(path: string, who: string) {
+  const events: { event: string; data: unknown }[] = [];
+  let status = 0;
+  let buffer = '';
+  const req = request(`${t.url}${path}`, {
+    headers: { Authorization: `Bearer ${token(who)}`, Accept: 'text/event-stream' },
+  });
+  const opened = new Promise<number>((resolve) => {
+    req.on('response', (res) => {
+      status = res.statusCode ?? 0;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined)
+            events.push({ event, data: JSON.parse(data) });
+        }
+      });
+      resolve(status);
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { events, opened, close: () => req.destroy() };
+}
+
+describe('the events channel (WebSocket)', () => {
+  it('pushes every state change of the caller’s tasks, and nothing of others’', async () => {
+    const client = await eventsSocket('alice');
+    client.send({ type: 'events:subscribe', mine: true });
+    await until(() => client.messages.length > 0, 2000, 'subscribed');
+    expect(client.messages[0]).toEqual({
+      type: 'events:subscribed',
+      tasks: [],
+      mine: true,
+      refused: [],
+    });
+    const mine = await submit(t.url, token('alice'));
+    const bobs = await submit(t.url, token('bob'));
+    await until(() => updates(client.messages, mine).length >= 4, 3000, 'four updates');
+    expect(updates(client.messages, mine).map((m) => m.type === 'task:updated' && m.state)).toEqual(
+      ['queued', 'assigned', 'running', 'finished'],
+    );
+    expect(updates(client.messages, mine).at(-1)).toMatchObject({
+      attempt: 1,
+      at: expect.any(String),
+      result: `/api/v1/tasks/${mine}/result`,
+    });
+    await until(async () => (await t.store.getTask(bobs))?.state === 'finished', 3000, 'bob');
+    expect(updates(client.messages, bobs)).toEqual([]);
+    client.ws.close();
+  });
+
+  it('gives a late subscriber the current state at once, and refuses tasks it may not read', async () => {
+    const key = await submit(t.url, token('alice'));
+    await until(async () => (await t.store.getTask(key))?.state === 'finished', 3000, 'finished');
+    const bobs = await submit(t.url, token('bob'));
+    const client = await eventsSocket('alice');
+    client.send({ type: 'events:subscribe', tasks: [key, bobs, 'a'.repeat(32)] });
+    await until(() => updates(client.messages, key).length === 1, 2000, 'the snapshot');
+    expect(client.messages[0]).toEqual({
+      type: 'events:subscribed',
+      tasks: [key],
+      mine: false,
+      refused: [bobs, 'a'.repeat(32)],
+    });
+    expect(updates(client.messages, key)[0]).toMatchObject({
+      state: 'finished',
+      result: `/api/v1/tasks/${key}/result`,
+    });
+    // An inspector may follow anyone's task.
+    const inspector = await eventsSocket('inspector');
+    inspector.send({ type: 'events:subscribe', tasks: [bobs] });
+    await until(() => updates(inspector.messages, bobs).length > 0, 2000, 'inspector snapshot');
+    client.ws.close();
+    inspector.ws.close();
+  });
+
+  it('loses nothing when the subscription races the task', async () => {
+    const client = await eventsSocket('alice');
+    const keys = await Promise.all(Array.from({ length: 5 }, () => submit(t.url, token('alice'))));
+    client.send({ type: 'events:subscribe', tasks: keys });
+    await until(
+      () =>
+        keys.every((key) =>
+          updates(client.messages, key).some(
+            (m) => m.type === 'task:updated' && m.state === 'finished',
+          ),
+        ),
+      5000,
+      'every finish',
+    );
+    for (const key of keys) {
+      const states = updates(client.messages, key).map((m) =>
+        m.type === 'task:updated' ? m.state : '',
+      );
+      // Whatever the snapshot showed, the states that follow it go forward only.
+      const order = ['queued', 'assigned', 'running', 'finished'];
+      const ranks = states.map((state) => order.indexOf(state));
+      expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+      expect(new Set(states).size).toBe(states.length);
+    }
+    client.ws.close();
+  });
+
+  it('says why a task was cancelled, and that it was deleted', async () => {
+    foreman.mode = 'hold';
+    try {
+      const client = await eventsSocket('alice');
+      client.send({ type: 'events:subscribe', mine: true });
+      const key = await submit(t.url, token('alice'));
+      await foreman.next((m) => m.type === 'task:assign' && m.key === key);
+      await api(t.url, `/api/v1/tasks/${key}`, { token: token('alice'), method: 'DELETE' });
+      await until(
+        () =>
+          updates(client.messages, key).some(
+            (m) => m.type === 'task:updated' && m.deleted === true,
+          ),
+        2000,
+        'deleted',
+      );
+      const last = updates(client.messages, key).slice(-2);
+      expect(last[0]).toMatchObject({ state: 'cancelled', reason: 'deleted by alice' });
+      expect(last[1]).toMatchObject({ state: 'cancelled', deleted: true });
+      client.ws.close();
+    } finally {
+      foreman.mode = 'complete';
+    }
+  });
+
+  it('answers bad messages with an error and cuts a peer that keeps sending them', async () => {
+    const client = await eventsSocket('alice');
+    const closed = new Promise<number>((resolve) => client.ws.on('close', (code) => resolve(code)));
+    client.send({ type: 'events:subscribe', tasks: ['../etc'] });
+    await until(() => client.messages.length > 0, 2000, 'an error');
+    expect(client.messages[0]).toMatchObject({
+      type: 'error',
+      code: 'KOLEJKA_VALIDATION',
+      details: { issues: [expect.objectContaining({ path: '/tasks/0' })] },
+    });
+    for (let i = 0; i < 10; i++) client.send('{');
+    expect(await closed).toBe(1008);
+  });
+});
+
+describe('the events channel (Server-Sent Events)', () => {
+  it('streams task:updated events of the named tasks and of mine=1', async () => {
+    const earlier = await submit(t.url, token('alice'));
+    await until(async () => (await t.store.getTask(earlier))?.state === 'finished', 3000, 'done');
+    const stream = sse(`/api/v1/events?tasks=${earlier}&mine=1`, 'alice');
+    expect(await stream.opened).toBe(200);
+    await until(() => stream.events.length >= 2, 2000, 'subscribed and the snapshot');
+    expect(stream.events[0]).toEqual({
+      event: 'events:subscribed',
+      data: { type: 'events:subscribed', tasks: [earlier], mine: true, refused: [] },
+    });
+    expect(stream.events[1]).toMatchObject({
+      event: 'task:updated',
+      data: { key: earlier, state: 'finished' },
+    });
+    const key = await submit(t.url, token('alice'));
+    const bobs = await submit(t.url, token('bob'));
+    await until(
+      () =>
+        stream.events.some(
+          (e) =>
+            (e.data as { key?: string; state?: string }).key === key &&
+            (e.data as { state: string }).state === 'finished',
+        ),
+      3000,
+      'the new task finished',
+    );
+    const states = stream.events
+      .filter((e) => (e.data as { key?: string }).key === key)
+      .map((e) => (e.data as { state: string }).state);
+    expect(states).toEqual(['queued', 'assigned', 'running', 'finished']);
+    expect(stream.events.some((e) => (e.data as { key?: string }).key === bobs)).toBe(false);
+    stream.close();
+  });
+
+  it('refuses callers without a token, a wrong Accept and bad keys', async () => {
+    expect((await api(t.url, '/api/v1/events')).status).toBe(401);
+    expect((await api(t.url, '/api/v1/events', { token: token('alice') })).status).toBe(406);
+    const bad = await api(t.url, '/api/v1/events?tasks=nope', {
+      token: token('alice'),
+      headers: { Accept: 'text/event-stream' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { details: { issues: [{ path: '/tasks/0' }] } } });
+  });
+});
