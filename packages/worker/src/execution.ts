@@ -1,28 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Cgroups } from '@kolejka/observer';
-import { formatCpuList, pickCpus } from '@kolejka/observer';
 import {
   KolejkaError,
   emptyStats,
-  dumpStats,
-  keepMaxima,
-  parseStats,
-  writeResult,
   type Limits,
   type Logger,
   type ResultSpec,
   type Stats,
   type Termination,
 } from '@kolejka/spec';
-import { copyCollected, planCollect } from './collect.js';
-import { containerName, containerSpec, chooseGpus } from './container-spec.js';
-import { killContainer } from './container-kill.js';
-import { dockerDuration, dockerTimeMs, parseDockerTime } from './docker-time.js';
+import { containerName, containerSpec } from './container-spec.js';
+import { ContainerRun } from './container-run.js';
+import { dockerDuration } from './docker-time.js';
 import {
   dockerMessage,
   type ContainerInspect,
@@ -30,15 +24,16 @@ import {
   type DockerEngine,
   type DockerInfo,
 } from './docker-engine.js';
-import { observerSocketExists } from './host-probes.js';
+import { dockerError } from './docker-errors.js';
+import { Resources } from './execution-resources.js';
+import { prepareHost } from './host-preparation.js';
 import { hasImage, isMissingImage, pullImage } from './image.js';
-import { createJail, removeJail, type Jail } from './jail.js';
+import { createJail } from './jail.js';
 import type { ResolvedExecuteOptions } from './options.js';
 import { OutputCapture, execFailureFromStderr } from './output-capture.js';
-import { copyTaskResultFiles, listResultFiles, moveInto } from './result-files.js';
-import { TaskCgroup, type CgroupDriver } from './task-cgroup.js';
+import { writeResultDir } from './result-dir.js';
 import type { ValidTask } from './task-input.js';
-import { decideTermination, type KillReason } from './termination.js';
+import { decideTermination } from './termination.js';
 
 /** What an execution needs from its worker (shared, cached per worker). */
 export interface ExecutionContext {
@@ -54,19 +49,6 @@ export interface ExecutionContext {
 /** How long the output may keep flowing after the container stopped before it is cut. */
 const OUTPUT_DRAIN_TIMEOUT_MS = 5_000;
 
-/** Start failures that are the task's fault (a bad command), with the shell's status codes. */
-function execFailureStatus(message: string): number | undefined {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied|exec format error|is a directory|not a directory/i.test(message))
-    return 126;
-  return undefined;
-}
-
-function dockerError(what: string, error: unknown): KolejkaError {
-  if (error instanceof KolejkaError) return error;
-  return new KolejkaError('KOLEJKA_DOCKER', `${what}: ${dockerMessage(error)}`, { cause: error });
-}
-
 function cancelledError(): KolejkaError {
   return new KolejkaError('KOLEJKA_CANCELLED', 'the task was cancelled before it started');
 }
@@ -79,44 +61,6 @@ async function settleAll<T extends readonly unknown[]>(promises: {
   const failed = settled.find((one) => one.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((one) => (one as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** Resources of one run, released in a safe order whatever happened. */
-class Resources {
-  jail: Jail | undefined;
-  container: DockerContainer | undefined;
-  cgroup: TaskCgroup | undefined;
-  private containerRemoval: Promise<void> | undefined;
-
-  constructor(private readonly logger: Logger) {}
-
-  /** Removes the container (killing it if needed), then its parent cgroup. */
-  removeContainer(): Promise<void> {
-    this.containerRemoval ??= (async () => {
-      const container = this.container;
-      if (container !== undefined) {
-        try {
-          await container.remove({ force: true, v: true });
-        } catch (error) {
-          if (!/no such container|404/i.test(dockerMessage(error))) {
-            this.logger.error('cannot remove the container', {
-              container: container.id,
-              error: dockerMessage(error),
-            });
-          }
-        }
-      }
-      await this.cgroup?.remove();
-    })();
-    return this.containerRemoval;
-  }
-
-  async release(): Promise<void> {
-    await Promise.all([
-      this.removeContainer(),
-      this.jail ? removeJail(this.jail, this.logger) : undefined,
-    ]);
-  }
 }
 
 /**
@@ -134,7 +78,7 @@ export async function executeTask(
   const { docker } = context;
   const { task } = valid;
   const logger = context.logger.child({ task: task.id });
-  const name = containerName(task.id, randomBytes(4).toString('hex'));
+  const name = containerName(task.id, randomBytes(4).toString('hex'), options.containerNamePrefix);
   const resources = new Resources(logger);
   try {
     const [jail, setup] = await settleAll([
@@ -168,6 +112,7 @@ export async function executeTask(
       hasStdin,
       // stderr is always attached: when docker-init cannot exec the command, it says why there.
       attachOutput: true,
+      labels: options.labels,
     });
     const container = await createContainer(docker, spec, options.pull, logger);
     resources.container = container;
@@ -299,84 +244,6 @@ async function finishOutput(drained: Promise<void>, run: ContainerRun): Promise<
   clearTimeout(timer);
 }
 
-/** Host-side preparations that do not depend on the jail: cgroup, CPUs, GPUs, storage, observer. */
-async function prepareHost(
-  context: ExecutionContext,
-  limits: Limits,
-  name: string,
-  resources: Resources,
-  logger: Logger,
-): Promise<{
-  cgroupParent?: string;
-  cpuset?: string;
-  gpuIds?: string[];
-  storageSupported: boolean;
-  observerSocket: boolean;
-}> {
-  const { cgroups } = context;
-  const needInfo = cgroups !== undefined || limits.storage !== undefined;
-  const [info, observerSocket] = await Promise.all([
-    needInfo ? context.info() : undefined,
-    observerSocketExists(),
-  ]);
-  if (!observerSocket)
-    logger.warn('the observer is not running: its socket is not bound into the container');
-  const out: Awaited<ReturnType<typeof prepareHost>> = { storageSupported: false, observerSocket };
-  const [cgroup, available] = await Promise.all([
-    cgroups
-      ? TaskCgroup.create(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
-      : undefined,
-    limits.cpus !== undefined ? availableCpus(cgroups) : undefined,
-  ]);
-  if (cgroup) {
-    resources.cgroup = cgroup;
-    out.cgroupParent = cgroup.dockerParent;
-  }
-  if (limits.cpus !== undefined && available !== undefined) {
-    out.cpuset = formatCpuList(pickCpus(available, limits.cpus, limits.cpus_offset ?? 0));
-  }
-  if (limits.gpus !== undefined && limits.gpus > 0) {
-    const { countGpus } = await import('./host-probes.js');
-    const count = await countGpus();
-    if (count === 0) {
-      throw new KolejkaError(
-        'KOLEJKA_UNAVAILABLE',
-        `the task gets ${limits.gpus} GPU(s) but nvidia-smi reports none`,
-      );
-    }
-    out.gpuIds = chooseGpus(count, limits.gpus, limits.gpus_offset ?? 0);
-  }
-  if (limits.storage !== undefined) {
-    out.storageSupported = storageQuotaPossible(info);
-    if (!out.storageSupported) {
-      logger.warn(
-        'the storage limit is not enforced: it needs the overlay2 driver on xfs with pquota',
-        {
-          driver: info?.Driver,
-        },
-      );
-    }
-  }
-  return out;
-}
-
-function cgroupDriver(info: DockerInfo | undefined): CgroupDriver {
-  return info?.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs';
-}
-
-async function availableCpus(cgroups: Cgroups | undefined): Promise<number[]> {
-  if (cgroups) return cgroups.availableCpus('/');
-  const os = await import('node:os');
-  return os.cpus().map((_, index) => index);
-}
-
-/** Docker enforces `--storage-opt size` only for overlay2 on xfs (mounted with pquota). */
-export function storageQuotaPossible(info: DockerInfo | undefined): boolean {
-  if (info?.Driver !== 'overlay2') return false;
-  const backing = info.DriverStatus?.find(([key]) => key === 'Backing Filesystem')?.[1];
-  return backing === 'xfs';
-}
-
 async function createContainer(
   docker: DockerEngine,
   spec: ReturnType<typeof containerSpec>,
@@ -400,111 +267,4 @@ async function createContainer(
     }
     throw dockerError(`cannot create the container for image ${spec.Image}`, error);
   }
-}
-
-/** A container from its start to its stop: start, deadline, kills. */
-class ContainerRun {
-  killedFor: KillReason | undefined;
-  stream: NodeJS.ReadWriteStream | undefined;
-  private pid: number | undefined;
-  private deadline: NodeJS.Timeout | undefined;
-  private state: 'created' | 'running' | 'stopped' = 'created';
-
-  constructor(
-    private readonly container: DockerContainer,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<{ hostStartMs: number; failed?: { exitCode: number; message: string } }> {
-    try {
-      await this.container.start();
-    } catch (error) {
-      this.state = 'stopped';
-      const message = dockerMessage(error);
-      const status = execFailureStatus(message);
-      if (status === undefined) throw dockerError('cannot start the container', error);
-      return {
-        hostStartMs: Date.now(),
-        failed: { exitCode: status, message: `the command could not be started: ${message}` },
-      };
-    }
-    const hostStartMs = Date.now();
-    this.state = 'running';
-    // A kill asked for while start() was in flight (e.g. output flooding at once) happens now.
-    if (this.killedFor !== undefined) void killContainer(this.container, this.pid);
-    return { hostStartMs };
-  }
-
-  /**
-   * Kills at `timeSeconds` after the start: armed at once from the host's view of the start,
-   * then re-armed from Docker's own StartedAt (a few ms earlier) once inspected.
-   */
-  armDeadline(hostStartMs: number, timeSeconds: number): void {
-    const arm = (fromMs: number): void => {
-      if (this.state !== 'running') return;
-      clearTimeout(this.deadline);
-      this.deadline = setTimeout(
-        () => this.kill('time_limit'),
-        Math.max(0, fromMs + timeSeconds * 1000 - Date.now()),
-      );
-    };
-    arm(hostStartMs);
-    this.container.inspect().then(
-      (inspected) => {
-        this.pid = inspected.State.Pid;
-        const started = parseDockerTime(inspected.State.StartedAt);
-        if (started !== undefined) arm(Math.min(dockerTimeMs(started), hostStartMs));
-      },
-      () => undefined,
-    );
-  }
-
-  kill(reason: KillReason): void {
-    if (this.state === 'stopped' || this.killedFor !== undefined) return;
-    this.killedFor = reason;
-    this.logger.info('killing the container', { reason });
-    if (this.state === 'running') void killContainer(this.container, this.pid);
-  }
-
-  stopped(): void {
-    this.state = 'stopped';
-    clearTimeout(this.deadline);
-  }
-}
-
-async function writeResultDir(
-  task: ValidTask['task'],
-  limits: Limits,
-  jail: Jail,
-  resultDir: string,
-  outcome: { exitCode: number; stats: Stats; termination: Termination; logger: Logger },
-): Promise<ResultSpec> {
-  const { logger } = outcome;
-  await mkdir(resultDir, { recursive: true });
-  await copyTaskResultFiles(jail.resultDir, resultDir, logger);
-  await copyCollected(resultDir, await planCollect(jail.taskDir, task.collect, logger), logger);
-  if (task.stdout !== undefined) {
-    await moveInto(path.join(jail.outputDir, 'stdout'), resultDir, task.stdout).catch(
-      (error: unknown) => logger.warn('cannot store stdout', { error: (error as Error).message }),
-    );
-  }
-  if (task.stderr !== undefined && task.stderr !== task.stdout) {
-    await moveInto(path.join(jail.outputDir, 'stderr'), resultDir, task.stderr).catch(
-      (error: unknown) => logger.warn('cannot store stderr', { error: (error as Error).message }),
-    );
-  }
-  const result: ResultSpec = {
-    id: task.id,
-    tags: [],
-    limits,
-    // As it reads back from kolejka_result.json (microseconds, the original's corrections).
-    stats: parseStats(dumpStats(keepMaxima(outcome.stats))),
-    result: outcome.exitCode,
-    files: await listResultFiles(resultDir),
-    termination: outcome.termination,
-  };
-  if (task.stdout !== undefined) result.stdout = task.stdout;
-  if (task.stderr !== undefined) result.stderr = task.stderr;
-  await writeResult(resultDir, result, { mode: 0o640 });
-  return result;
 }

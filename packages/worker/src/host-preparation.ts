@@ -1,0 +1,86 @@
+import { KolejkaError, type Limits, type Logger } from '@kolejka/spec';
+import { formatCpuList, pickCpus, type Cgroups } from '@kolejka/observer';
+import { chooseGpus } from './container-spec.js';
+import type { DockerInfo } from './docker-engine.js';
+import type { Resources } from './execution-resources.js';
+import type { ExecutionContext } from './execution.js';
+import { observerSocketExists } from './host-probes.js';
+import { TaskCgroup, type CgroupDriver } from './task-cgroup.js';
+
+/** Host-side preparations that do not depend on the jail: cgroup, CPUs, GPUs, storage, observer. */
+export async function prepareHost(
+  context: ExecutionContext,
+  limits: Limits,
+  name: string,
+  resources: Resources,
+  logger: Logger,
+): Promise<{
+  cgroupParent?: string;
+  cpuset?: string;
+  gpuIds?: string[];
+  storageSupported: boolean;
+  observerSocket: boolean;
+}> {
+  const { cgroups } = context;
+  const needInfo = cgroups !== undefined || limits.storage !== undefined;
+  const [info, observerSocket] = await Promise.all([
+    needInfo ? context.info() : undefined,
+    observerSocketExists(),
+  ]);
+  if (!observerSocket)
+    logger.warn('the observer is not running: its socket is not bound into the container');
+  const out: Awaited<ReturnType<typeof prepareHost>> = { storageSupported: false, observerSocket };
+  const [cgroup, available] = await Promise.all([
+    cgroups
+      ? TaskCgroup.create(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
+      : undefined,
+    limits.cpus !== undefined ? availableCpus(cgroups) : undefined,
+  ]);
+  if (cgroup) {
+    resources.cgroup = cgroup;
+    out.cgroupParent = cgroup.dockerParent;
+  }
+  if (limits.cpus !== undefined && available !== undefined) {
+    out.cpuset = formatCpuList(pickCpus(available, limits.cpus, limits.cpus_offset ?? 0));
+  }
+  if (limits.gpus !== undefined && limits.gpus > 0) {
+    const { countGpus } = await import('./host-probes.js');
+    const count = await countGpus();
+    if (count === 0) {
+      throw new KolejkaError(
+        'KOLEJKA_UNAVAILABLE',
+        `the task gets ${limits.gpus} GPU(s) but nvidia-smi reports none`,
+      );
+    }
+    out.gpuIds = chooseGpus(count, limits.gpus, limits.gpus_offset ?? 0);
+  }
+  if (limits.storage !== undefined) {
+    out.storageSupported = storageQuotaPossible(info);
+    if (!out.storageSupported) {
+      logger.warn(
+        'the storage limit is not enforced: it needs the overlay2 driver on xfs with pquota',
+        {
+          driver: info?.Driver,
+        },
+      );
+    }
+  }
+  return out;
+}
+
+function cgroupDriver(info: DockerInfo | undefined): CgroupDriver {
+  return info?.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs';
+}
+
+async function availableCpus(cgroups: Cgroups | undefined): Promise<number[]> {
+  if (cgroups) return cgroups.availableCpus('/');
+  const os = await import('node:os');
+  return os.cpus().map((_, index) => index);
+}
+
+/** Docker enforces `--storage-opt size` only for overlay2 on xfs (mounted with pquota). */
+export function storageQuotaPossible(info: DockerInfo | undefined): boolean {
+  if (info?.Driver !== 'overlay2') return false;
+  const backing = info.DriverStatus?.find(([key]) => key === 'Backing Filesystem')?.[1];
+  return backing === 'xfs';
+}
