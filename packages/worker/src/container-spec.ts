@@ -111,8 +111,8 @@ export function chooseGpus(count: number, gpus: number, offset = 0): string[] {
   return [...ids].sort((a, b) => a - b).map(String);
 }
 
-/** A Docker container name: `kolejka-worker-<task id>-<random>` with the id made safe. */
-export function containerName(taskId: string, random: string): string {
+/** A Docker container name: `<prefix><task id>-<random>` with the id made safe. */
+export function containerName(taskId: string, random: string, prefix = 'kolejka-worker-'): string {
   const safe = taskId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64);
-  return `kolejka-worker-${safe === '' ? 'task' : safe}-${random}`;
+  return `${prefix}${safe === '' ? 'task' : safe}-${random}`;
 }

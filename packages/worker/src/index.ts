@@ -1,5 +1,13 @@
 export { createWorker, effectiveLimits, type Worker, type WorkerOptions } from './worker.js';
 export {
+  countGpus,
+  detectGpus,
+  observerSocketExists,
+  parseNvidiaSmiGpus,
+  type GpuInfo,
+} from './host-probes.js';
+export {
+  DEFAULT_CONTAINER_NAME_PREFIX,
   DEFAULT_OUTPUT_LIMIT_BYTES,
   DEFAULT_SAMPLE_INTERVAL_MS,
   type ExecuteOptions,

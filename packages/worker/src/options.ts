@@ -28,6 +28,11 @@ export interface ExecuteOptions {
   onEvent?: (event: WorkerEvent) => void;
   /** Move the task's files instead of copying them, then delete the task dir (as the original). */
   consume?: boolean;
+  /** Start of the container's name (the task id and a random suffix follow). Default
+   * `kolejka-worker-`; a foreman uses its own to tell its containers apart. */
+  containerNamePrefix?: string;
+  /** Extra container labels, e.g. the foreman that ran it (to find orphans after a crash). */
+  labels?: Record<string, string>;
 }
 
 export interface ResolvedExecuteOptions {
@@ -38,7 +43,12 @@ export interface ResolvedExecuteOptions {
   signal?: AbortSignal;
   onEvent: (event: WorkerEvent) => void;
   consume: boolean;
+  containerNamePrefix: string;
+  labels: Record<string, string>;
 }
+
+/** The default start of task container names. */
+export const DEFAULT_CONTAINER_NAME_PREFIX = 'kolejka-worker-';
 
 export function resolveExecuteOptions(
   options: ExecuteOptions = {},
@@ -51,6 +61,14 @@ export function resolveExecuteOptions(
       `outputLimitBytes must be a non-negative integer, not ${outputLimitBytes}`,
     );
   }
+  const containerNamePrefix = options.containerNamePrefix ?? DEFAULT_CONTAINER_NAME_PREFIX;
+  // Docker names: [a-zA-Z0-9][a-zA-Z0-9_.-]*
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerNamePrefix)) {
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `containerNamePrefix ${JSON.stringify(containerNamePrefix)} is not a valid start of a Docker container name (letters, digits, _ . -)`,
+    );
+  }
   return {
     limits: { ...(options.limits ?? {}) },
     pull: options.pull ?? false,
@@ -59,6 +77,8 @@ export function resolveExecuteOptions(
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent: options.onEvent ?? (() => {}),
     consume: options.consume ?? false,
+    containerNamePrefix,
+    labels: { ...(options.labels ?? {}) },
   };
 }
 

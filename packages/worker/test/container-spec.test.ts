@@ -126,5 +126,6 @@ describe('the container a task gets', () => {
   it('names containers kolejka-worker-<id>-<random>, with the id made safe', () => {
     expect(containerName('abc', 'ff')).toBe('kolejka-worker-abc-ff');
     expect(containerName('a b/../c', 'ff')).toBe('kolejka-worker-a-b-..-c-ff');
+    expect(containerName('abc', 'ff', 'kolejka-foreman-')).toBe('kolejka-foreman-abc-ff');
   });
 });

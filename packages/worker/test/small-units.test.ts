@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
 import { limitsFromFlags, outputLimitFromFlag } from '../src/cli-flags.js';
 import { dockerDuration, parseDockerTime } from '../src/docker-time.js';
-import { effectiveLimits, formatSummary } from '../src/index.js';
+import { effectiveLimits, formatSummary, parseNvidiaSmiGpus } from '../src/index.js';
 import { resolveExecuteOptions } from '../src/options.js';
 import { OutputCapture } from '../src/output-capture.js';
 import { scratch } from './support/fixtures.js';
@@ -84,6 +84,24 @@ describe('effective limits', () => {
     expect(await effectiveLimits({ gpus: 2 }, {}, () => Promise.resolve(0))).toEqual({ gpus: 0 });
     expect(await effectiveLimits({ gpus: 2 }, {}, () => Promise.resolve(4))).toEqual({ gpus: 2 });
     expect(await effectiveLimits({}, { gpus: 4 }, () => Promise.resolve(4))).toEqual({});
+  });
+});
+
+describe('GPU detection', () => {
+  it('reads the GPUs of nvidia-smi CSV, names with commas and driver noise included', () => {
+    const csv = [
+      '1, GPU-bbbb, NVIDIA GeForce RTX 3090, 24576',
+      '0, GPU-aaaa, NVIDIA A100 80GB PCIe, 81920',
+      'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.',
+      '2, GPU-cccc, Odd, Name, 1024',
+      '',
+    ].join('\n');
+    expect(parseNvidiaSmiGpus(csv)).toEqual([
+      { index: 0, uuid: 'GPU-aaaa', name: 'NVIDIA A100 80GB PCIe', memoryBytes: 81920 * 2 ** 20 },
+      { index: 1, uuid: 'GPU-bbbb', name: 'NVIDIA GeForce RTX 3090', memoryBytes: 24576 * 2 ** 20 },
+      { index: 2, uuid: 'GPU-cccc', name: 'Odd, Name', memoryBytes: 1024 * 2 ** 20 },
+    ]);
+    expect(parseNvidiaSmiGpus('')).toEqual([]);
   });
 });
 

@@ -93,6 +93,36 @@ describe('createWorker with an injected Docker engine', () => {
     await worker.close();
   });
 
+  it('names and labels the container as the caller asks (a foreman finds its orphans so)', async () => {
+    const { docker, created } = recordingDocker();
+    const worker = createWorker({ docker, cgroups: null });
+    const task = await writeTaskDir(
+      path.join(tmp.dir, 'task-labels'),
+      busyboxTask(['true'], { id: 'seam-2' }),
+      {},
+    );
+    await worker
+      .execute(task, path.join(tmp.dir, 'result-labels'), {
+        tempDir: path.join(tmp.dir, 'jails-labels'),
+        containerNamePrefix: 'kolejka-foreman-node1-',
+        labels: { 'org.kolejka.foreman': 'node1' },
+      })
+      .catch(() => undefined);
+    const spec = created[0] as ContainerCreateSpec;
+    expect(spec.name).toMatch(/^kolejka-foreman-node1-seam-2-[0-9a-f]{8}$/);
+    expect(spec.Labels).toEqual({
+      'org.kolejka.worker': 'task',
+      'org.kolejka.task': 'seam-2',
+      'org.kolejka.foreman': 'node1',
+    });
+    const bad = await worker
+      .execute(task, path.join(tmp.dir, 'result-labels-2'), { containerNamePrefix: '/x' })
+      .catch((caught: unknown) => caught);
+    expect(isKolejkaError(bad, 'KOLEJKA_VALIDATION')).toBe(true);
+    expect(created).toHaveLength(1);
+    await worker.close();
+  });
+
   it('refuses work after close()', async () => {
     const worker = createWorker({ docker: recordingDocker().docker, cgroups: null });
     await worker.close();
