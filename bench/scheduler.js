@@ -1,13 +1,15 @@
 // The push scheduler of kolejka-server under load. A real server process (the built CLI,
 // SQLite in a temporary home) and simulated foremen in this process (real WebSockets; they
-// accept, start, PUT the result over HTTP and report it finished at once).
+// accept, start and report the task finished at once, with its result in task:finished
+// (protocol 2), or with `--results http` PUT over HTTP before task:finished (protocol 1)).
 //   1. latency: with N tasks already queued (waiting for capacity), submit probe tasks one at
 //      a time over HTTP and time submit → task:assign at an idle foreman (p50, p99 of 200,
 //      after 20 warm-up probes that compile the validators);
 //   2. throughput: M foremen drain the N queued tasks; tasks assigned and completed per second
 //      (over the first min(N, 10000)), and the per-assignment cost 100k/1k;
 //   3. memory: the server's RSS with 1,000 idle foreman connections.
-// Run after `pnpm build`:  node bench/scheduler.js [--foremen M] [--queued 1000,100000] [--idle 1000]
+// Run after `pnpm build`:
+//   node bench/scheduler.js [--foremen M] [--queued 1000,100000] [--idle 1000] [--results push|http]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,6 +33,8 @@ const option = (name, fallback) => {
 const FOREMEN = Number(option('foremen', '10'));
 const QUEUED = option('queued', '1000,100000').split(',').map(Number);
 const IDLE = Number(option('idle', '1000'));
+const RESULTS = option('results', 'push');
+if (RESULTS !== 'push' && RESULTS !== 'http') throw new Error('--results is push or http');
 const PROBES = 200;
 const WARMUP = 20;
 const bin = new URL('../packages/server/bin/kolejka-server.js', import.meta.url).pathname;
@@ -125,19 +129,48 @@ async function rssBytes(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-/** A foreman that accepts, starts, posts the result and reports it finished at once. */
+/** Tasks in the state `finished`, as the server counts them. */
+async function finishedCount(url, token) {
+  const response = await fetch(`${url}/api/v1/queue/stats`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (response.status !== 200) throw new Error(`queue stats: ${response.status}`);
+  return (await response.json()).tasks.finished;
+}
+
+/**
+ * PUTs a result; returns the status. A keep-alive connection the server closed just as it
+ * was reused (ECONNRESET, likelier on a loaded machine) is retried: the PUT is idempotent.
+ */
+async function putResult(url, token, key, attempt) {
+  for (let round = 1; ; round++) {
+    try {
+      const response = await fetch(`${url}/api/v1/tasks/${key}/result`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ attempt, result: { id: key, result: 0 } }),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    } catch (error) {
+      if (round >= 3) throw error;
+    }
+  }
+}
+
+/** A foreman that accepts, starts, and reports the task finished with its result at once. */
 function foreman(url, token, id, capacity, onAssign = () => {}) {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/foreman`, {
     headers: { Authorization: `Bearer ${token}` },
   });
-  const state = { ws, completed: 0, welcomed: undefined };
+  const state = { ws, completed: 0, welcomed: undefined, protocol: 0 };
   state.welcomed = new Promise((resolve, reject) => {
     ws.on('error', reject);
     ws.on('open', () =>
       ws.send(
         JSON.stringify({
           type: 'foreman:hello',
-          protocols: [1],
+          protocols: RESULTS === 'push' ? [1, 2] : [1],
           foremanId: id,
           version: 'bench',
           tags: [],
@@ -148,20 +181,27 @@ function foreman(url, token, id, capacity, onAssign = () => {}) {
     );
     ws.on('message', async (data) => {
       const message = JSON.parse(String(data));
-      if (message.type === 'server:welcome') resolve();
+      if (message.type === 'server:welcome') {
+        state.protocol = message.protocol;
+        resolve();
+      }
+      // Only a refused result (or a bug) is answered with an error: the run is void.
+      if (message.type === 'error') throw new Error(`server error: ${String(data)}`);
       if (message.type !== 'task:assign') return;
       const { key, attempt } = message;
       const isHeld = onAssign(message) === true;
       ws.send(JSON.stringify({ type: 'task:accepted', key, attempt }));
       ws.send(JSON.stringify({ type: 'task:started', key, attempt }));
       if (isHeld) return;
-      const response = await fetch(`${url}/api/v1/tasks/${key}/result`, {
-        method: 'PUT',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ attempt, result: { id: key, result: 0 } }),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 201) throw new Error(`result refused: ${response.status}`);
+      if (state.protocol >= 2) {
+        const result = { id: key, result: 0 };
+        ws.send(JSON.stringify({ type: 'task:finished', key, attempt, result }));
+        state.completed++;
+        return;
+      }
+      const status = await putResult(url, token, key, attempt);
+      // 200: a retry after a reset connection found the first PUT stored.
+      if (status !== 201 && status !== 200) throw new Error(`result refused: ${status}`);
       ws.send(JSON.stringify({ type: 'task:finished', key, attempt }));
       state.completed++;
     });
@@ -209,12 +249,17 @@ async function scenario(queued) {
     const sims = Array.from({ length: FOREMEN }, (_, i) =>
       foreman(server.url, tokens.node, `worker-${i}`, { cpus: 4, memory: '8G' }),
     );
+    const finishedBefore = await finishedCount(server.url, tokens.alice);
     const started = performance.now();
     const serverCpu = await cpuSeconds(server.child.pid);
     const benchCpu = process.cpuUsage();
     await Promise.all(sims.map((sim) => sim.welcomed));
     const completed = () => sims.reduce((sum, sim) => sum + sim.completed, 0);
     while (completed() < target) await new Promise((resolve) => setTimeout(resolve, 2));
+    // Results sent in task:finished are stored when the server has read them: the clock
+    // stops when the store counts them all as finished.
+    while ((await finishedCount(server.url, tokens.alice)) < finishedBefore + target)
+      await new Promise((resolve) => setTimeout(resolve, 2));
     const seconds = (performance.now() - started) / 1000;
     const serverLoad = ((await cpuSeconds(server.child.pid)) - serverCpu) / seconds;
     const used = process.cpuUsage(benchCpu);
@@ -269,8 +314,8 @@ for (const queued of QUEUED) {
   results.push(result);
   console.log(
     `queued ${String(queued).padStart(6)}: start ${ms(result.startMs)}, submit→assign p50 ${ms(result.p50)} p99 ${ms(result.p99)}; ` +
-      `${result.rate.toFixed(0)} tasks/s assigned and completed (${result.completed} tasks, ${FOREMEN} foremen); RSS ${(result.rss / 2 ** 20).toFixed(0)} MB; ` +
-      `CPU: server ${(result.serverLoad * 100).toFixed(0)}%, simulated foremen ${(result.benchLoad * 100).toFixed(0)}%`,
+      `${result.rate.toFixed(0)} tasks/s assigned and completed (${result.completed} tasks, ${FOREMEN} foremen, results ${RESULTS === 'push' ? 'in task:finished' : 'PUT over HTTP'}); RSS ${(result.rss / 2 ** 20).toFixed(0)} MB; ` +
+      `CPU: server ${(result.serverLoad * 100).toFixed(0)}% (${((result.serverLoad / result.rate) * 1000).toFixed(2)} ms/task), simulated foremen ${(result.benchLoad * 100).toFixed(0)}%`,
   );
 }
 if (results.length >= 2) {

@@ -1,4 +1,4 @@
-import type { ResultSpec, TaskSpec } from '@kolejka/spec';
+import type { ResultSpec, ResultSpecJson, TaskSpec } from '@kolejka/spec';
 import { TokenAuth } from './auth.js';
 import {
   deleteBlob,
@@ -25,7 +25,13 @@ import { Transport } from './http/transport.js';
 import { readClientEnv, type Env } from './options.js';
 import type { ProgressListener } from './progress.js';
 import type { NewToken, RemoteResult, RemoteTask, TaskPage } from './resources.js';
-import { deleteResult, getResult, getResultRecord, putResult } from './tasks/result-operations.js';
+import {
+  deleteResult,
+  getResult,
+  getResultRecord,
+  putResult,
+  uploadResult,
+} from './tasks/result-operations.js';
 import {
   cancelTask,
   deleteTask,
@@ -229,6 +235,14 @@ export class KolejkaClient {
     options: Signalled & { attempt: number },
   ): Promise<RemoteResult> {
     return putResult(this.#ctx, key, dir, options);
+  }
+
+  /**
+   * Uploads a result dir's files (deduplicated) and returns the canonical result with files
+   * by hash, without posting it (a foreman sends it in `task:finished`, protocol 2).
+   */
+  uploadResult(key: string, dir: string, options: Signalled = {}): Promise<ResultSpecJson> {
+    return uploadResult(this.#ctx, key, dir, options);
   }
 
   deleteResult(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {

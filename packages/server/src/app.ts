@@ -19,6 +19,7 @@ import { compatAuth } from './compat/session-auth.js';
 import { compatTaskRoutes } from './compat/task-routes.js';
 import { EventsHub } from './events/events-hub.js';
 import { eventsRoutes } from './events/events-routes.js';
+import { postResult } from './domain/results.js';
 import { mayReadTask } from './domain/task-access.js';
 import { errorMiddleware, setErrorStyle } from './http/errors.js';
 import { routeFallback } from './http/fallback.js';
@@ -85,6 +86,7 @@ export function createApp(options: CreateAppOptions): Express {
     logger: logger.child({ component: 'scheduler' }),
     clock,
     ...(options.serverId === undefined ? {} : { serverId: options.serverId }),
+    postResult: (principal, post) => postResult(ctx, principal, post),
   });
   const events = new EventsHub({
     store: options.store,

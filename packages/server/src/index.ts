@@ -61,7 +61,14 @@ export {
 export { EventsSockets } from './events/events-socket.js';
 export { HttpError, STATUS_BY_CODE, errorMiddleware, sendJson, statusOf } from './http/errors.js';
 export { readBody, parseJsonBody, readJson } from './http/body.js';
-export { isAssignedTo, mayPostResult, recordResult } from './domain/results.js';
+export {
+  isAssignedTo,
+  mayPostResult,
+  postResult,
+  recordResult,
+  staleAttempt,
+  type ResultPost,
+} from './domain/results.js';
 export { submitTask, type SubmitOptions } from './domain/task-submission.js';
 export { dequeueTasks, type DequeueRequest } from './domain/dequeue.js';
 export { mayReadHash, resolveFileReference } from './domain/blob-access.js';

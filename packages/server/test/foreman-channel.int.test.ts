@@ -93,11 +93,15 @@ describe('the foreman channel', () => {
   it('picks the highest common protocol, or refuses when there is none', async () => {
     const good = sim({ protocols: [1, 7] });
     expect((await good.connect()).protocol).toBe(1);
-    const bad = sim({ protocols: [2, 3] });
+    const current = sim({ protocols: [1, 2] });
+    expect((await current.connect()).protocol).toBe(2);
+    const bad = sim({ protocols: [3, 4] });
     await expect(bad.connect()).rejects.toThrow(/4002/);
     expect(bad.messages[0]).toMatchObject({
       type: 'error',
-      message: expect.stringMatching(/No common protocol version.*server speaks 1.*foreman 2, 3/),
+      message: expect.stringMatching(
+        /No common protocol version.*server speaks 1, 2.*foreman 3, 4/,
+      ),
     });
     expect(bad.closes[0]).toEqual({ code: 4002, reason: 'no common protocol version' });
   });

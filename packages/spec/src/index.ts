@@ -97,6 +97,7 @@ export {
 } from './task-state.js';
 export {
   FOREMAN_PROTOCOL_VERSIONS,
+  RESULTS_IN_FINISHED_PROTOCOL,
   type ForemanDrain,
   type ForemanHeartbeat,
   type ForemanHello,

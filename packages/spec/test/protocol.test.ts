@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FOREMAN_PROTOCOL_VERSIONS,
   KolejkaError,
   MAX_MESSAGE_BYTES,
+  RESULTS_IN_FINISHED_PROTOCOL,
   SCHEMAS,
   parseEventsClientMessage,
   parseEventsServerMessage,
@@ -46,6 +48,19 @@ describe('foreman messages', () => {
     { type: 'task:rejected', key: KEY, attempt: 1, reason: 'image missing' },
     { type: 'task:started', key: KEY, attempt: 1 },
     { type: 'task:finished', key: KEY, attempt: 1 },
+    {
+      type: 'task:finished',
+      key: KEY,
+      attempt: 1,
+      result: {
+        id: KEY,
+        result: 0,
+        tags: [],
+        limits: { time: '1.0s' },
+        stats: {},
+        files: { 'out.txt': { reference: 'f'.repeat(64) } },
+      },
+    },
     { type: 'task:failed', key: KEY, attempt: 1, reason: 'disk full' },
   ];
 
@@ -65,6 +80,17 @@ describe('foreman messages', () => {
     expect(hello).toEqual([
       { path: '/capacity/memory', message: expect.stringContaining('unknown suffix "Gi"') },
     ]);
+  });
+
+  it('carries a result in task:finished only as an object, from protocol 2 on', () => {
+    expect(FOREMAN_PROTOCOL_VERSIONS).toContain(RESULTS_IN_FINISHED_PROTOCOL);
+    expect(RESULTS_IN_FINISHED_PROTOCOL).toBeGreaterThan(1);
+    for (const result of ['0', 0, [], null])
+      expect(
+        issuesOf(() =>
+          parseForemanMessage({ type: 'task:finished', key: KEY, attempt: 1, result }),
+        ),
+      ).toEqual([{ path: '/result', message: 'must be object' }]);
   });
 
   it('refuses unknown types, missing types, garbage and huge messages clearly', () => {

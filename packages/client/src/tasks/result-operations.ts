@@ -8,6 +8,7 @@ import {
   writeResult,
   isKolejkaError,
   type ResultSpec,
+  type ResultSpecJson,
 } from '@kolejka/spec';
 import type { ClientContext } from '../client-context.js';
 import { downloadFiles } from '../files/download-files.js';
@@ -73,6 +74,29 @@ export async function getResult(
 }
 
 /**
+ * Uploads the files of a result dir (with deduplication) and returns the result as the
+ * server stores it: canonical, `id` = the task key, every file by the hash of its blob.
+ * What `putResult` sends; a foreman speaking protocol 2 sends it in `task:finished`.
+ */
+export async function uploadResult(
+  ctx: ClientContext,
+  key: string,
+  dir: string,
+  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+): Promise<ResultSpecJson> {
+  checkTaskKey(key);
+  const spec = await readResult(dir);
+  const { files } = await uploadFiles(
+    ctx,
+    dir,
+    spec.files,
+    path.join(dir, RESULT_SPEC_FILE),
+    options,
+  );
+  return dumpResult({ ...spec, id: key, files });
+}
+
+/**
  * Posts a result dir as the result of `attempt` of a task (what a foreman does; needs the
  * processor role and the assignment). Files are uploaded with dedup first. Resending the
  * identical result is harmless, so the request is retried like a read.
@@ -83,20 +107,12 @@ export async function putResult(
   dir: string,
   options: { attempt: number; signal?: AbortSignal; onProgress?: ProgressListener },
 ): Promise<RemoteResult> {
-  checkTaskKey(key);
-  const spec = await readResult(dir);
-  const { files } = await uploadFiles(
-    ctx,
-    dir,
-    spec.files,
-    path.join(dir, RESULT_SPEC_FILE),
-    options,
-  );
+  const result = await uploadResult(ctx, key, dir, options);
   return checkRemoteResult(
     await ctx.transport.json({
       method: 'PUT',
       path: `/api/v1/tasks/${key}/result`,
-      json: { attempt: options.attempt, result: dumpResult({ ...spec, id: key, files }) },
+      json: { attempt: options.attempt, result },
       isIdempotent: true,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }),

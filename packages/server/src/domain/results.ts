@@ -1,4 +1,5 @@
 import {
+  KolejkaError,
   dumpResult,
   parseResult,
   pointerAppend,
@@ -9,8 +10,10 @@ import {
 import type { AppContext } from '../app-context.js';
 import { hasPermission, isAdmin, type Principal } from '../auth/principal.js';
 import { newUuidHex } from '../auth/tokens.js';
+import { withIssuesUnder } from '../http/issues.js';
 import type { FinishOutcome, ResultRecord, TaskRecord } from '../store/store.js';
 import { resolveFileReference } from './blob-access.js';
+import { taskNotFound } from './task-access.js';
 
 /**
  * Whether the caller holds the task's assignment: the assignee is the processor's user
@@ -46,7 +49,7 @@ export async function mayPostResult(
 export async function recordResult(
   ctx: AppContext,
   principal: Principal,
-  task: TaskRecord,
+  task: Pick<TaskRecord, 'key'>,
   attempt: number,
   json: unknown,
 ): Promise<FinishOutcome> {
@@ -109,5 +112,74 @@ async function grantResultFiles(
       .map((file) => file.reference)
       .filter((hash): hash is string => hash !== undefined),
   );
-  for (const hash of hashes) await ctx.store.ensureReference(task.owner, hash, now, newUuidHex());
+  // Issued together: with SQLite they share one transaction (group commit).
+  await Promise.all(
+    [...hashes].map((hash) => ctx.store.ensureReference(task.owner, hash, now, newUuidHex())),
+  );
+}
+
+const LEASED = new Set(['assigned', 'running']);
+
+export function staleAttempt(task: TaskRecord, attempt: number): KolejkaError {
+  return new KolejkaError(
+    'KOLEJKA_CONFLICT',
+    `Attempt ${attempt} of task ${task.key} is not current (the task is ${task.state} at attempt ${task.attempt}: the lease was lost or the task moved on); the result is refused, stop working on it`,
+    { details: { state: task.state, attempt: task.attempt } },
+  );
+}
+
+/** A result posted for an assignment: by `PUT /api/v1/tasks/{key}/result` or in `task:finished`. */
+export interface ResultPost {
+  key: string;
+  attempt: number;
+  /** The result JSON, as sent (checked here). */
+  result: unknown;
+  /**
+   * The task as read, to check that the poster holds its assignment. Omitted by a caller that
+   * knows it already: the foreman channel, for an attempt its foreman was assigned.
+   */
+  task?: TaskRecord;
+}
+
+/**
+ * Posts the result of an assignment — the one way processors report results, whatever the
+ * transport: the assignment check, then `recordResult` (fenced by the store). Returns the
+ * stored result (`stored` now, or `duplicate`: the identical result was stored before);
+ * every refusal is a KolejkaError (validation issues under `/result`; 409 for a stale
+ * attempt or a different result; 403 for someone else's assignment; 404 for a missing task).
+ */
+export async function postResult(
+  ctx: AppContext,
+  principal: Principal,
+  post: ResultPost,
+): Promise<Extract<FinishOutcome, { outcome: 'stored' | 'duplicate' }>> {
+  const { key, attempt, task } = post;
+  if (task !== undefined && !isAdmin(principal) && !(await isAssignedTo(ctx, principal, task))) {
+    // A lost attempt: the task moved on (reassigned, requeued after its lease expired,
+    // failed): the foreman is told its attempt is over rather than that it is a stranger.
+    const isOver = task.state !== 'finished' && !LEASED.has(task.state);
+    if (attempt !== task.attempt || (isOver && task.attempt > 0)) throw staleAttempt(task, attempt);
+    throw new KolejkaError(
+      'KOLEJKA_FORBIDDEN',
+      `Task ${task.key} is not assigned to ${JSON.stringify(principal.username)}`,
+    );
+  }
+  const outcome = await withIssuesUnder('/result', 'result request', () =>
+    recordResult(ctx, principal, { key }, attempt, post.result),
+  );
+  switch (outcome.outcome) {
+    case 'stored':
+    case 'duplicate':
+      return outcome;
+    case 'stale':
+      throw staleAttempt(outcome.task, attempt);
+    case 'conflict':
+      throw new KolejkaError(
+        'KOLEJKA_CONFLICT',
+        `Task ${key} already has a different result (attempt ${outcome.result.attempt})`,
+        { details: { state: outcome.task.state, attempt: outcome.result.attempt } },
+      );
+    case 'not_found':
+      throw taskNotFound(key);
+  }
 }

@@ -87,7 +87,9 @@ export class EventFeed {
               this.caughtUp.delete(waiter);
               waiter.resolve();
             }
-          continue;
+          // A full batch: more are waiting. Otherwise waitForChange (given the seq) answers at
+          // once when something came meanwhile, for less than an empty read costs.
+          if (events.length === batchSize) continue;
         }
         await store.waitForChange(sweepMs, signal, this.seq);
         // Let the I/O already queued run first: writes arriving together are read as one batch.

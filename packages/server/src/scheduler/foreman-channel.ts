@@ -10,8 +10,10 @@ import {
   type ForemanHello,
   type ForemanMessage,
   type TaskAttempt,
+  type TaskFinished,
 } from '@kolejka/spec';
 import { isAdmin, type Principal } from '../auth/principal.js';
+import { taskNotFound } from '../domain/task-access.js';
 import { InvalidMessageCounter, protocolErrorOf, rawBytes } from './invalid-messages.js';
 import { ForemanSession } from './foreman-session.js';
 import { CLOSE_CODES, type ForemenRegistry } from './foremen-registry.js';
@@ -149,9 +151,14 @@ export class ForemanChannel {
         }
         return;
       }
-      case 'task:finished':
-        if (this.isHeld(session, message)) scheduler.free(session, message.key);
+      case 'task:finished': {
+        const held = session.held.get(message.key);
+        const isHeld = held?.attempt === message.attempt && held.phase !== 'claiming';
+        // Free first: the next assignment's claim joins the same group commit as this result.
+        if (isHeld) scheduler.free(session, message.key);
+        if (message.result !== undefined) await this.storeResult(message, isHeld);
         return;
+      }
       case 'task:failed': {
         if (!this.isHeld(session, message)) return;
         scheduler.free(session, message.key);
@@ -160,6 +167,29 @@ export class ForemanChannel {
         session.logger.warn('task failed on the foreman', { task: message.key, reason });
         return;
       }
+    }
+  }
+
+  /**
+   * A result carried by `task:finished`: stored as the HTTP PUT stores it; a refusal is
+   * answered with an `error` naming the task. For an attempt this connection holds, the
+   * assignment check is already done (the claim named this foreman); the store fences.
+   */
+  private async storeResult(message: TaskFinished, isHeld: boolean): Promise<void> {
+    const { key, attempt } = message;
+    const { postResult, store, logger } = this.registry.scheduler;
+    try {
+      if (postResult === undefined)
+        throw new KolejkaError('KOLEJKA_VALIDATION', 'This server takes results over HTTP only');
+      const task = isHeld ? undefined : await store.getTask(key);
+      if (!isHeld && task === undefined) throw taskNotFound(key);
+      await postResult(this.principal, { key, attempt, result: message.result, task });
+    } catch (error) {
+      const refusal = protocolErrorOf(error);
+      if (refusal.code === 'KOLEJKA_INTERNAL')
+        logger.error('storing a result failed', { task: key, attempt, error: String(error) });
+      const details = isPlainObject(refusal.details) ? refusal.details : {};
+      this.sendRaw({ ...refusal, details: { ...details, key, attempt } });
     }
   }
 
@@ -309,4 +339,8 @@ export class ForemanChannel {
     for (const task of page.items)
       if (!listed.has(task.key)) await store.releaseTask(task.key, task.attempt, now);
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

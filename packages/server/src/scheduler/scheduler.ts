@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { dumpLimits, matchTask, noopLogger, type Logger, type Match } from '@kolejka/spec';
+import type { Principal } from '../auth/principal.js';
+import type { ResultPost } from '../domain/results.js';
 import { startLeaseReaper, type LeaseReaper } from '../lease-reaper.js';
 import type { ServerSettings } from '../settings.js';
 import type { Store, TaskEvent } from '../store/store.js';
@@ -18,9 +19,15 @@ export interface SchedulerOptions {
   clock?: () => Date;
   /** This process's id in foreman records and welcomes. Default: a random one. */
   serverId?: string;
+  /**
+   * Stores a result a foreman sends in `task:finished` (the domain's `postResult`: the same
+   * checks and fencing as the HTTP PUT); resolves when stored, throws a KolejkaError when
+   * refused. Without it such results are refused.
+   */
+  postResult?: (principal: Principal, post: ResultPost) => Promise<unknown>;
 }
 
-/** Assignments made between two yields to I/O, so a long dispatch never starves sockets. */
+/** Claims issued before a dispatch pass waits for them (and so yields to I/O). */
 const ASSIGNMENTS_PER_TURN = 64;
 
 /**
@@ -37,6 +44,7 @@ export class Scheduler {
   readonly settings: ServerSettings;
   readonly logger: Logger;
   readonly clock: () => Date;
+  readonly postResult: ((principal: Principal, post: ResultPost) => Promise<unknown>) | undefined;
   readonly feed: EventFeed;
   readonly foremen: ForemenRegistry;
   readonly index = new QueueIndex();
@@ -59,6 +67,7 @@ export class Scheduler {
     this.logger = options.logger ?? noopLogger;
     this.clock = options.clock ?? (() => new Date());
     this.serverId = options.serverId ?? `server-${randomUUID().slice(0, 8)}`;
+    this.postResult = options.postResult;
     this.feed = new EventFeed({ store: this.store, logger: this.logger });
     this.feed.subscribe((events) => this.onEvents(events));
     this.foremen = new ForemenRegistry(this);
@@ -167,12 +176,17 @@ export class Scheduler {
     })();
   }
 
-  /** Assigns shape heads, best first, until no local foreman can take any of them. */
+  /**
+   * Assigns shape heads, best first, until no local foreman can take any of them. Each
+   * choice takes its capacity at once and its claim is issued without waiting for the one
+   * before, so the claims of a pass share one store transaction (the SQLite group commit);
+   * the pass waits for them every ASSIGNMENTS_PER_TURN, which also lets I/O in.
+   */
   private async dispatchPass(): Promise<void> {
-    let turn = 0;
+    let claims: Promise<void>[] = [];
     while (this.isRunning) {
       const available = this.foremen.available();
-      if (available.length === 0) return;
+      if (available.length === 0) break;
       const heads: QueuedTask[] = [];
       for (const shape of this.index.shapes()) {
         if (shape.blockedAtEpoch === this.capacityEpoch) continue;
@@ -180,7 +194,7 @@ export class Scheduler {
         const head = this.index.head(shape);
         if (head !== undefined) heads.push(head);
       }
-      if (heads.length === 0) return;
+      if (heads.length === 0) break;
       heads.sort((a, b) => (runsBefore(a, b) ? -1 : 1));
       let assigned: QueuedTask | undefined;
       for (const head of heads) {
@@ -190,12 +204,16 @@ export class Scheduler {
           continue;
         }
         assigned = head;
-        await this.assign(head, pick.session, pick.match);
+        claims.push(this.assign(head, pick.session, pick.match));
         break;
       }
-      if (assigned === undefined) return;
-      if (++turn % ASSIGNMENTS_PER_TURN === 0) await yieldToIo();
+      if (assigned === undefined) break;
+      if (claims.length >= ASSIGNMENTS_PER_TURN) {
+        await Promise.all(claims);
+        claims = [];
+      }
     }
+    await Promise.all(claims);
   }
 
   private pick(
@@ -234,15 +252,21 @@ export class Scheduler {
     // Capacity is taken before the claim so that nothing else is matched against it meanwhile.
     this.hold(session, held);
     let claimed;
+    let isFailed = false;
     try {
       claimed = await this.store.claimTask(key, { assignee: session.id, leaseExpiresAt, now });
     } catch (error) {
+      isFailed = true;
       this.logger.warn('claim failed', { task: key, error: (error as Error).message });
     }
     if (claimed === undefined) {
-      // Someone else won it (another server process, a cancel): nothing to undo in the store.
       session.drop(key);
       if (this.holders.get(key) === session) this.holders.delete(key);
+      // The store failed: the task (still queued there) is offered again after a pause.
+      if (isFailed) this.backoff.park(key);
+      // Someone else won it (another server process, a cancel): nothing to undo in the
+      // store; the capacity set aside for it may go to another task.
+      else this.capacityFreed();
       return;
     }
     held.attempt = claimed.attempt;

@@ -36,6 +36,11 @@ export interface SimForemanOptions {
   isReconnecting?: boolean;
   /** Sent in the hello. */
   isDraining?: boolean;
+  /**
+   * How `complete` reports results: `http` (PUT, then task:finished; the default) or `push`
+   * (in task:finished, protocol 2).
+   */
+  results?: 'http' | 'push';
 }
 
 interface Waiter {
@@ -50,7 +55,7 @@ export class SimForeman {
   readonly running = new Map<string, number>();
   /** Every assignment received, in order (key, attempt, at). */
   readonly assignments: { key: string; attempt: number; at: number; limits: LimitsJson }[] = [];
-  /** Keys whose result was stored (201 or 200). */
+  /** Keys whose result was stored (201 or 200); with `results: 'push'`, sent in task:finished. */
   readonly completed: string[] = [];
   /** Result PUTs refused, with the status and message. */
   readonly refusedResults: { key: string; status: number; message: string }[] = [];
@@ -240,9 +245,20 @@ export class SimForeman {
     }
   }
 
+  /** Sends task:finished carrying the result (protocol 2): the server answers only refusals. */
+  pushResult(key: string, attempt: number, result: unknown = { id: key, result: 0 }): void {
+    this.sendRaw({ type: 'task:finished', key, attempt, result });
+  }
+
   /** Posts the result of a held task and reports it finished. */
   async complete(key: string, attempt: number): Promise<void> {
     if (this.running.get(key) !== attempt) return;
+    if (this.options.results === 'push') {
+      this.running.delete(key);
+      this.pushResult(key, attempt);
+      this.completed.push(key);
+      return;
+    }
     try {
       const status = await this.putResult(key, attempt);
       this.running.delete(key);

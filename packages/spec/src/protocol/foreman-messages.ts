@@ -1,15 +1,23 @@
 import type { ErrorCode } from '../errors.js';
 import type { LimitsJson } from '../limits.js';
+import type { ResultSpecJson } from '../result.js';
 import type { TaskSpecJson } from '../task.js';
 
 /**
  * The push channel between a foreman and the server (`GET /api/v1/foreman`, a WebSocket).
  * JSON text messages with a `type` of the form `noun:verb`. Files never travel here: they
- * are blobs over HTTP; results are PUT over HTTP before `task:finished` is sent.
+ * are blobs over HTTP. A result is either PUT over HTTP before `task:finished` is sent, or
+ * (protocol 2) carried by `task:finished` itself.
  */
 
-/** Protocol versions this code speaks; the hello lists the foreman's, the welcome picks one. */
-export const FOREMAN_PROTOCOL_VERSIONS = [1] as const;
+/**
+ * Protocol versions this code speaks; the hello lists the foreman's, the welcome picks one.
+ * 1: results over HTTP only. 2: `task:finished` may carry the result (`RESULTS_IN_FINISHED_PROTOCOL`).
+ */
+export const FOREMAN_PROTOCOL_VERSIONS = [1, 2] as const;
+
+/** The first protocol version in which the server stores a result sent in `task:finished`. */
+export const RESULTS_IN_FINISHED_PROTOCOL = 2;
 
 /** A task as one attempt: the server refuses anything about an attempt that is not current. */
 export interface TaskAttempt {
@@ -58,9 +66,20 @@ export interface TaskStarted extends TaskAttempt {
   type: 'task:started';
 }
 
-/** The result of this attempt was stored (PUT over HTTP succeeded); capacity is free again. */
+/**
+ * The attempt is over and its capacity free again. Without `result`: the result was stored
+ * (the PUT over HTTP succeeded). With `result` (protocol 2 or later): the server stores it
+ * exactly as the PUT would (same fencing, an identical resend is accepted) and answers with
+ * an `error` naming the task (`details.key`, `details.attempt`) only when it refuses it.
+ */
 export interface TaskFinished extends TaskAttempt {
   type: 'task:finished';
+  /**
+   * The canonical result (`kolejka_result.json`), files by the hashes of blobs uploaded
+   * before over HTTP. Checked by the receiver against the result schema (`parseResult`),
+   * so that a refusal names the task and the JSON paths under `/result`.
+   */
+  result?: ResultSpecJson;
 }
 
 /** The task could not be run at all (infrastructure failure); `reason` says why. */

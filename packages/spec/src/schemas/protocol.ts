@@ -64,7 +64,9 @@ export const foremanMessageSchema = {
     attemptMessage('task:accepted'),
     attemptMessage('task:rejected', { reason }, ['reason']),
     attemptMessage('task:started'),
-    attemptMessage('task:finished'),
+    // The result is only required to be an object here: the receiver parses it as a result
+    // (parseResult), so that a refusal can name the task it belongs to.
+    attemptMessage('task:finished', { result: { type: 'object' } }),
     attemptMessage('task:failed', { reason }, ['reason']),
   ],
 } as const;

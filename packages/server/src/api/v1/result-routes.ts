@@ -1,6 +1,6 @@
 import { KolejkaError, validationError } from '@kolejka/spec';
-import { isAdmin, requirePermission, requirePrincipal } from '../../auth/principal.js';
-import { isAssignedTo, recordResult } from '../../domain/results.js';
+import { requirePermission, requirePrincipal } from '../../auth/principal.js';
+import { postResult } from '../../domain/results.js';
 import {
   mayDeleteTask,
   mayReadResult,
@@ -8,21 +8,10 @@ import {
   visibleTask,
 } from '../../domain/task-access.js';
 import { expectObject, readJson } from '../../http/body.js';
-import { withIssuesUnder } from '../../http/issues.js';
 import { sendJson } from '../../http/errors.js';
 import type { TaskRecord } from '../../store/store.js';
 import { TASK_KEY_PATTERN, doc, type RouteModule } from '../route-module.js';
 import { resultView } from './views.js';
-
-const LEASED = new Set(['assigned', 'running']);
-
-function staleAttempt(task: TaskRecord, attempt: number): KolejkaError {
-  return new KolejkaError(
-    'KOLEJKA_CONFLICT',
-    `Attempt ${attempt} of task ${task.key} is not current (the task is ${task.state} at attempt ${task.attempt}: the lease was lost or the task moved on); the result is refused, stop working on it`,
-    { details: { state: task.state, attempt: task.attempt } },
-  );
-}
 
 function noResult(task: TaskRecord): KolejkaError {
   const why =
@@ -73,38 +62,13 @@ export const resultRoutes: RouteModule = {
           { path: '/result', message: 'is missing: send {"attempt": n, "result": {...}}' },
         ]);
       }
-      if (!isAdmin(principal) && !(await isAssignedTo(ctx, principal, task))) {
-        // A lost attempt: the task moved on (reassigned, requeued after its lease expired,
-        // failed): the foreman is told its attempt is over rather than that it is a stranger.
-        const isOver = task.state !== 'finished' && !LEASED.has(task.state);
-        if (attempt !== task.attempt || (isOver && task.attempt > 0))
-          throw staleAttempt(task, attempt as number);
-        throw new KolejkaError(
-          'KOLEJKA_FORBIDDEN',
-          `Task ${task.key} is not assigned to ${JSON.stringify(principal.username)}`,
-        );
-      }
-      const outcome = await withIssuesUnder('/result', 'result request', () =>
-        recordResult(ctx, principal, task, attempt as number, result),
-      );
-      switch (outcome.outcome) {
-        case 'stored':
-          sendJson(res, 201, resultView(outcome.result));
-          return;
-        case 'duplicate':
-          sendJson(res, 200, resultView(outcome.result));
-          return;
-        case 'stale':
-          throw staleAttempt(outcome.task, attempt as number);
-        case 'conflict':
-          throw new KolejkaError(
-            'KOLEJKA_CONFLICT',
-            `Task ${task.key} already has a different result (attempt ${outcome.result.attempt})`,
-            { details: { state: outcome.task.state, attempt: outcome.result.attempt } },
-          );
-        case 'not_found':
-          throw taskNotFound(key);
-      }
+      const outcome = await postResult(ctx, principal, {
+        key,
+        attempt: attempt as number,
+        result,
+        task,
+      });
+      sendJson(res, outcome.outcome === 'stored' ? 201 : 200, resultView(outcome.result));
     });
 
     router.delete('/tasks/:key/result', async (req, res) => {

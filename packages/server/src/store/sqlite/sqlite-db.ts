@@ -14,6 +14,8 @@ export class SqliteDb {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly busyTimeoutMs: number;
+  /** Inside a group-commit transaction (see SqliteWriteBatch): writes run in its savepoints. */
+  private isBatching = false;
 
   constructor(path: string, busyTimeoutMs: number) {
     this.busyTimeoutMs = busyTimeoutMs;
@@ -54,7 +56,45 @@ export class SqliteDb {
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction: all or nothing, serialised with every other writer. */
   write<T>(fn: () => T): T {
+    // In a group commit each write already has its own savepoint: a second one buys nothing.
+    if (this.isBatching) return fn();
     return this.transaction.immediate(fn) as T;
+  }
+
+  /** Opens the transaction of a group commit (SqliteWriteBatch); `endBatch` always follows. */
+  beginBatch(): void {
+    this.statement('BEGIN IMMEDIATE').run();
+    this.isBatching = true;
+  }
+
+  /** Runs one write of a group commit: its changes are undone alone when it throws. */
+  inSavepoint<T>(fn: () => T): T {
+    this.statement('SAVEPOINT kolejka_write').run();
+    try {
+      const value = fn();
+      this.statement('RELEASE kolejka_write').run();
+      return value;
+    } catch (error) {
+      if (this.connection.inTransaction) {
+        this.statement('ROLLBACK TO kolejka_write').run();
+        this.statement('RELEASE kolejka_write').run();
+      }
+      throw error;
+    }
+  }
+
+  commitBatch(): void {
+    this.statement('COMMIT').run();
+  }
+
+  /** Rolls back whatever did not commit (nothing after `commitBatch`). */
+  endBatch(): void {
+    this.isBatching = false;
+    try {
+      if (this.connection.inTransaction) this.statement('ROLLBACK').run();
+    } catch {
+      // The writes are answered with the error that got here; nothing else to undo.
+    }
   }
 
   mapError(error: unknown, doing: string): unknown {

@@ -31,6 +31,7 @@ import * as foremen from './sqlite-foremen.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
 import * as tasks from './sqlite-tasks.js';
 import * as transitions from './sqlite-transitions.js';
+import { SqliteWriteBatch, type WriteBatchStats } from './sqlite-write-batch.js';
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory when missing), or `:memory:`. */
@@ -66,13 +67,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStor
 
 /**
  * The embedded store: one SQLite file in WAL mode. Several processes may open the same file;
- * each write is one IMMEDIATE transaction, so they never interleave. better-sqlite3 is
- * synchronous: every call finishes inside its method (no two calls of one process overlap).
+ * writes are IMMEDIATE transactions, so they never interleave. better-sqlite3 is
+ * synchronous: reads finish inside their method; writes are grouped per event-loop turn into
+ * one transaction (group commit, see SqliteWriteBatch) and answered after its COMMIT.
  */
 export class SqliteStore implements Store {
   readonly options: ResolvedSqliteStoreOptions;
   private readonly db: SqliteDb;
   private readonly watcher: SqliteChangeWatcher;
+  private readonly batch: SqliteWriteBatch;
   private isClosed = false;
 
   constructor(options: ResolvedSqliteStoreOptions) {
@@ -98,12 +101,22 @@ export class SqliteStore implements Store {
       () => events.lastEventSeq(this.db),
       options.pollIntervalMs,
     );
+    this.batch = new SqliteWriteBatch(this.db, () => this.watcher.notifyLocal());
   }
 
-  /** Runs one synchronous engine call with the closed check and error mapping. */
+  /** What the group commit did so far: transactions, writes, the largest batch. */
+  get writeStats(): Readonly<WriteBatchStats> {
+    return this.batch.stats;
+  }
+
+  /**
+   * Runs one synchronous engine call (a read, or a rare write that is its own transaction)
+   * with the closed check and error mapping, after the writes issued before it.
+   */
   private run<T>(doing: string, fn: (db: SqliteDb) => T): Promise<T> {
     return new Promise((resolve) => {
       if (this.isClosed) throw new KolejkaError('KOLEJKA_UNAVAILABLE', 'The store is closed');
+      if (this.batch.hasPending) this.batch.flush();
       try {
         resolve(fn(this.db));
       } catch (error) {
@@ -112,16 +125,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** As `run`, for calls that may append events: wakes this process's waiters. */
-  private async change<T>(doing: string, fn: (db: SqliteDb) => T): Promise<T> {
-    const result = await this.run(doing, fn);
-    this.watcher.notifyLocal();
-    return result;
+  /** A write: joins the group commit of this turn (one transaction, its own savepoint). */
+  private change<T>(doing: string, fn: (db: SqliteDb) => T): Promise<T> {
+    if (this.isClosed)
+      return Promise.reject(new KolejkaError('KOLEJKA_UNAVAILABLE', 'The store is closed'));
+    return this.batch.enqueue(doing, fn);
   }
 
   // Users, tokens, sessions -------------------------------------------------------------------
   createUser(user: UserRecord): Promise<void> {
-    return this.run('create a user', (db) => accounts.createUser(db, user));
+    return this.change('create a user', (db) => accounts.createUser(db, user));
   }
   getUser(username: string): Promise<UserRecord | undefined> {
     return this.run('read a user', (db) => accounts.getUser(db, username));
@@ -133,13 +146,13 @@ export class SqliteStore implements Store {
     username: string,
     changes: { roles?: Role[]; passwordHash?: string | null },
   ): Promise<boolean> {
-    return this.run('update a user', (db) => accounts.updateUser(db, username, changes));
+    return this.change('update a user', (db) => accounts.updateUser(db, username, changes));
   }
   removeUser(username: string): Promise<boolean> {
-    return this.run('remove a user', (db) => accounts.removeUser(db, username));
+    return this.change('remove a user', (db) => accounts.removeUser(db, username));
   }
   createToken(token: TokenRecord): Promise<void> {
-    return this.run('create a token', (db) => accounts.createToken(db, token));
+    return this.change('create a token', (db) => accounts.createToken(db, token));
   }
   useToken(tokenHash: string, now: Date): Promise<TokenRecord | undefined> {
     return this.run('use a token', (db) => accounts.useToken(db, tokenHash, now));
@@ -148,30 +161,30 @@ export class SqliteStore implements Store {
     return this.run('list tokens', (db) => accounts.listTokens(db, username));
   }
   revokeToken(id: string): Promise<boolean> {
-    return this.run('revoke a token', (db) => accounts.revokeToken(db, id));
+    return this.change('revoke a token', (db) => accounts.revokeToken(db, id));
   }
   createSession(session: SessionRecord): Promise<void> {
-    return this.run('create a session', (db) => accounts.createSession(db, session));
+    return this.change('create a session', (db) => accounts.createSession(db, session));
   }
   getSession(keyHash: string, now: Date): Promise<SessionRecord | undefined> {
     return this.run('read a session', (db) => accounts.getSession(db, keyHash, now));
   }
   deleteSession(keyHash: string): Promise<void> {
-    return this.run('delete a session', (db) => accounts.deleteSession(db, keyHash));
+    return this.change('delete a session', (db) => accounts.deleteSession(db, keyHash));
   }
   deleteExpiredSessions(now: Date): Promise<number> {
-    return this.run('delete expired sessions', (db) => accounts.deleteExpiredSessions(db, now));
+    return this.change('delete expired sessions', (db) => accounts.deleteExpiredSessions(db, now));
   }
 
   // Blobs and references ----------------------------------------------------------------------
   putBlob(blob: BlobRecord): Promise<BlobRecord> {
-    return this.run('record a blob', (db) => blobs.putBlob(db, blob));
+    return this.change('record a blob', (db) => blobs.putBlob(db, blob));
   }
   getBlob(hash: string): Promise<BlobRecord | undefined> {
     return this.run('read a blob record', (db) => blobs.getBlob(db, hash));
   }
   removeBlobIfUnreferenced(hash: string): Promise<boolean> {
-    return this.run('remove a blob record', (db) => blobs.removeBlobIfUnreferenced(db, hash));
+    return this.change('remove a blob record', (db) => blobs.removeBlobIfUnreferenced(db, hash));
   }
   listUnreferencedBlobs(limit: number, createdBefore?: Date): Promise<BlobRecord[]> {
     return this.run('list unreferenced blobs', (db) => {
@@ -183,7 +196,7 @@ export class SqliteStore implements Store {
     return this.run('sum blob sizes', (db) => blobs.blobTotals(db));
   }
   createReference(reference: ReferenceRecord): Promise<void> {
-    return this.run('create a reference', (db) => blobs.createReference(db, reference));
+    return this.change('create a reference', (db) => blobs.createReference(db, reference));
   }
   getReference(key: string): Promise<ReferenceRecord | undefined> {
     return this.run('read a reference', (db) => blobs.getReference(db, key));
@@ -194,7 +207,7 @@ export class SqliteStore implements Store {
     now: Date,
     newKey: string,
   ): Promise<ReferenceRecord> {
-    return this.run('ensure a reference', (db) =>
+    return this.change('ensure a reference', (db) =>
       blobs.ensureReference(db, owner, hash, now, newKey),
     );
   }
@@ -202,13 +215,13 @@ export class SqliteStore implements Store {
     return this.run('look a reference up', (db) => blobs.hasReference(db, owner, hash));
   }
   touchReference(key: string, now: Date): Promise<void> {
-    return this.run('touch a reference', (db) => blobs.touchReference(db, key, now));
+    return this.change('touch a reference', (db) => blobs.touchReference(db, key, now));
   }
   deleteReference(key: string): Promise<boolean> {
-    return this.run('delete a reference', (db) => blobs.deleteReference(db, key));
+    return this.change('delete a reference', (db) => blobs.deleteReference(db, key));
   }
   deleteReferencesToBlob(hash: string): Promise<number> {
-    return this.run('delete references', (db) => blobs.deleteReferencesToBlob(db, hash));
+    return this.change('delete references', (db) => blobs.deleteReferencesToBlob(db, hash));
   }
 
   // Tasks -------------------------------------------------------------------------------------
@@ -234,7 +247,9 @@ export class SqliteStore implements Store {
     return this.change('delete a task', (db) => tasks.deleteTask(db, key, new Date()));
   }
   setQueuedReason(keys: readonly string[], reason: string | undefined): Promise<number> {
-    return this.run('note why tasks wait', (db) => transitions.setQueuedReason(db, keys, reason));
+    return this.change('note why tasks wait', (db) =>
+      transitions.setQueuedReason(db, keys, reason),
+    );
   }
   claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined> {
     return this.change('claim a task', (db) => transitions.claimTask(db, key, claim));
@@ -250,7 +265,7 @@ export class SqliteStore implements Store {
     list: { key: string; attempt: number }[],
     leaseExpiresAt: Date,
   ): Promise<string[]> {
-    return this.run('renew leases', (db) =>
+    return this.change('renew leases', (db) =>
       transitions.renewLeases(db, assignee, list, leaseExpiresAt),
     );
   }
@@ -304,12 +319,12 @@ export class SqliteStore implements Store {
     );
   }
   deleteEventsBefore(before: Date): Promise<number> {
-    return this.run('delete old events', (db) => events.deleteEventsBefore(db, before));
+    return this.change('delete old events', (db) => events.deleteEventsBefore(db, before));
   }
 
   // Foremen -----------------------------------------------------------------------------------
   upsertForeman(foreman: ForemanRecord): Promise<void> {
-    return this.run('record a foreman', (db) => foremen.upsertForeman(db, foreman));
+    return this.change('record a foreman', (db) => foremen.upsertForeman(db, foreman));
   }
   getForeman(id: string): Promise<ForemanRecord | undefined> {
     return this.run('read a foreman', (db) => foremen.getForeman(db, id));
@@ -318,7 +333,9 @@ export class SqliteStore implements Store {
     return this.run('list foremen', (db) => foremen.listForemen(db));
   }
   updateForeman(id: string, changes: ForemanChanges): Promise<ForemanRecord | undefined> {
-    return this.run('update a foreman', (db) => foremen.updateForeman(db, id, changes, new Date()));
+    return this.change('update a foreman', (db) =>
+      foremen.updateForeman(db, id, changes, new Date()),
+    );
   }
 
   /** Runs `PRAGMA integrity_check`; returns the problems found (empty when the file is sound). */
@@ -332,6 +349,8 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve();
+    // Writes issued before close are answered (committed) first.
+    this.batch.flush();
     this.isClosed = true;
     this.watcher.close();
     this.db.close();

@@ -34,9 +34,9 @@ function transition(
 }
 
 export function claimTask(db: SqliteDb, key: string, claim: Claim): TaskRecord | undefined {
-  // Losers of a race mostly see the winner's commit already: answering them from a read
-  // (which never waits in WAL mode) keeps them off the write lock. The claim itself is still
-  // the conditional UPDATE below; the read only observed a state the task really had.
+  // Losers of a race mostly see the winner's commit already: a read answers them (outside a
+  // group commit it never waits in WAL mode, keeping them off the write lock). The claim
+  // itself is still the conditional UPDATE below; the read only saw a state the task had.
   const current = db.get<{ state: string }>('SELECT state FROM tasks WHERE key = @key', { key });
   if (current?.state !== 'queued') return undefined;
   const now = claim.now.getTime();

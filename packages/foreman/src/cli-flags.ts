@@ -1,0 +1,195 @@
+import type { Argv } from 'yargs';
+import {
+  KolejkaError,
+  LIMIT_KINDS,
+  isKolejkaError,
+  parseCount,
+  parseLimitValue,
+  parseMemory,
+  type LimitName,
+  type Limits,
+} from '@kolejka/spec';
+import { splitList } from './foreman-conf.js';
+import type { ForemanOptions } from './options.js';
+
+const CAPACITY_GROUP =
+  'Capacity (default: the machine; cpus, memory and GPUs can only be lowered):';
+
+/** The capacity flags (the original foreman's limit flags, reference §6). */
+const CAPACITY_FLAGS: readonly { flag: string; limit: LimitName; describe: string }[] = [
+  { flag: 'cpus', limit: 'cpus', describe: 'CPUs to use [default: the CPUs this process may use]' },
+  {
+    flag: 'memory',
+    limit: 'memory',
+    describe: 'memory for tasks, e.g. 8G [default: physical memory or the cgroup limit]',
+  },
+  { flag: 'swap', limit: 'swap', describe: 'swap budget of all tasks together' },
+  { flag: 'pids', limit: 'pids', describe: 'processes budget of all tasks together' },
+  { flag: 'storage', limit: 'storage', describe: 'container disk budget, e.g. 20G' },
+  { flag: 'workspace', limit: 'workspace', describe: 'tmpfs workspace budget, e.g. 4G' },
+  {
+    flag: 'image',
+    limit: 'image',
+    describe: 'image budget: least recently used images beyond it are removed, e.g. 10G',
+  },
+  { flag: 'time', limit: 'time', describe: 'longest task time accepted, e.g. 10M' },
+  { flag: 'network', limit: 'network', describe: 'false: only tasks without network run here' },
+  { flag: 'gpus', limit: 'gpus', describe: 'GPUs to use [default: what nvidia-smi lists]' },
+  {
+    flag: 'gpu-memory',
+    limit: 'gpu_memory',
+    describe: 'GPU memory per task cap [default: the smallest GPU]',
+  },
+  {
+    flag: 'perf-instructions',
+    limit: 'perf_instructions',
+    describe: 'instructions cap (decimal units: 10G)',
+  },
+  { flag: 'perf-cycles', limit: 'perf_cycles', describe: 'CPU cycles cap (decimal units)' },
+  { flag: 'cgroup-depth', limit: 'cgroup_depth', describe: 'cgroup nesting cap' },
+  { flag: 'cgroup-descendants', limit: 'cgroup_descendants', describe: 'cgroups per task cap' },
+];
+
+export function withForemanFlags<T>(yargs: Argv<T>) {
+  let built = yargs
+    .option('server', {
+      type: 'string',
+      describe:
+        'Server base URL(s) of one system, comma-separated (failover) [env KOLEJKA_SERVER; kolejka.conf; default http://127.0.0.1:8000]',
+    })
+    .option('token', {
+      type: 'string',
+      describe:
+        'API token of a processor user [env KOLEJKA_TOKEN; client.json; or kolejka.conf username/password]',
+    })
+    .option('config-file', {
+      type: 'string',
+      describe: "The original's kolejka.conf to read instead of searching",
+    })
+    .option('config', { type: 'string', describe: 'Client section of kolejka.conf (credentials)' })
+    .option('id', {
+      type: 'string',
+      describe:
+        'Stable foreman id; a restart with the same id keeps its tasks [env KOLEJKA_FOREMAN_ID; default the host name]',
+    })
+    .option('tags', {
+      type: 'string',
+      describe: 'Configured tags, comma-separated [env KOLEJKA_FOREMAN_TAGS]',
+    })
+    .option('auto-tags', {
+      type: 'boolean',
+      describe:
+        'Add cpu:, cpus:, gpu:, hostname:, kernel: tags (--no-auto-tags: off) [default true]',
+    })
+    .option('concurrency', {
+      type: 'string',
+      alias: 'concurency',
+      describe:
+        'Most tasks at once, beyond what capacity allows [env KOLEJKA_FOREMAN_CONCURRENCY; default: capacity only]',
+    })
+    .option('temp', {
+      type: 'string',
+      describe:
+        'Work dirs, blob cache and result spool [env KOLEJKA_FOREMAN_TEMP; default /var/tmp/kolejka-foreman]',
+    })
+    .option('pull', {
+      type: 'boolean',
+      describe: 'Pull every image before its task (default: only when missing)',
+    })
+    .option('output-limit', {
+      type: 'string',
+      describe: "Cap of each task's stdout and stderr [default 64M]",
+    })
+    .option('blob-cache', {
+      type: 'string',
+      describe: 'Size budget of the input blob cache [default 1G]',
+    })
+    .option('container-prefix', {
+      type: 'string',
+      describe: 'Start of task container names [default kolejka-worker-]',
+    })
+    .option('evict-foreign-images', {
+      type: 'boolean',
+      describe: 'With --image: also remove images this foreman did not pull',
+    })
+    .option('interval', {
+      type: 'string',
+      hidden: true,
+      describe: 'Ignored: work is pushed (the original polled)',
+    })
+    .option('print-config', {
+      type: 'boolean',
+      describe: 'Print the effective settings as JSON and exit',
+    })
+    .option('log-level', {
+      type: 'string',
+      choices: ['error', 'warn', 'info', 'debug'],
+      describe: 'Log level [env KOLEJKA_LOG_LEVEL; default info]',
+    })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Same as --log-level info' })
+    .option('debug', { alias: 'd', type: 'boolean', describe: 'Same as --log-level debug' });
+  for (const { flag, describe } of CAPACITY_FLAGS) {
+    built = built.option(flag, {
+      type: 'string',
+      group: CAPACITY_GROUP,
+      describe,
+      requiresArg: flag !== 'network',
+    });
+  }
+  return built;
+}
+
+function lastOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const last: unknown = Array.isArray(value) ? (value as unknown[])[value.length - 1] : value;
+  return typeof last === 'string' ? last : JSON.stringify(last);
+}
+
+function flagValue<T>(flag: string, value: unknown, parse: (text: string) => T): T | undefined {
+  const text = lastOf(value);
+  if (text === undefined) return undefined;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!isKolejkaError(error)) throw error;
+    throw new KolejkaError('KOLEJKA_VALIDATION', `--${flag}: ${error.message}`, { cause: error });
+  }
+}
+
+/** ForemanOptions from parsed flags (a bad value is a KOLEJKA_VALIDATION error naming the flag). */
+export function optionsFromFlags(argv: Record<string, unknown>): ForemanOptions {
+  const limits: Limits = {};
+  for (const { flag, limit } of CAPACITY_FLAGS) {
+    const value = flagValue(flag, argv[flag], (text) => parseLimitValue(LIMIT_KINDS[limit], text));
+    if (value !== undefined) (limits as Record<string, number | boolean>)[limit] = value;
+  }
+  const options: ForemanOptions = { limits };
+  const text = (name: string): string | undefined => lastOf(argv[name]);
+  const server = text('server');
+  const token = text('token');
+  const configFile = text('config-file');
+  const config = text('config');
+  const id = text('id');
+  const tags = text('tags');
+  const temp = text('temp');
+  const prefix = text('container-prefix');
+  if (server !== undefined) options.server = server;
+  if (token !== undefined) options.token = token;
+  if (configFile !== undefined) options.configFile = configFile;
+  if (config !== undefined) options.config = config;
+  if (id !== undefined) options.id = id;
+  if (tags !== undefined) options.tags = splitList(tags);
+  if (temp !== undefined) options.tempDir = temp;
+  if (prefix !== undefined) options.containerNamePrefix = prefix;
+  if (typeof argv['auto-tags'] === 'boolean') options.autoTags = argv['auto-tags'];
+  if (typeof argv.pull === 'boolean') options.pull = argv.pull;
+  if (typeof argv['evict-foreign-images'] === 'boolean')
+    options.evictForeignImages = argv['evict-foreign-images'];
+  const concurrency = flagValue('concurrency', argv.concurrency, parseCount);
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  const outputLimit = flagValue('output-limit', argv['output-limit'], parseMemory);
+  if (outputLimit !== undefined) options.outputLimitBytes = outputLimit;
+  const blobCache = flagValue('blob-cache', argv['blob-cache'], parseMemory);
+  if (blobCache !== undefined) options.blobCacheBytes = blobCache;
+  return options;
+}

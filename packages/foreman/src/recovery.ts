@@ -1,0 +1,35 @@
+import type { Logger } from '@kolejka/spec';
+import type { DockerHost } from './docker-host.js';
+import { FOREMAN_LABEL } from './task-runner.js';
+import { removeWorkDir, scanWorkDirs, type SpoolEntry } from './work-dirs.js';
+
+/**
+ * Cleans up after an earlier run of this foreman that ended without stopping its tasks
+ * (kill -9, a crash, a power cut): its containers (found by their label) are removed, work
+ * dirs of unfinished tasks (with any tmpfs left mounted) are deleted — the server gives
+ * those tasks to someone when their leases expire — and spooled results are returned to
+ * be uploaded.
+ */
+export async function recoverEarlierRun(options: {
+  id: string;
+  tempDir: string;
+  docker: DockerHost;
+  logger: Logger;
+}): Promise<SpoolEntry[]> {
+  const { logger } = options;
+  const orphans = await options.docker.removeContainersLabelled(`${FOREMAN_LABEL}=${options.id}`);
+  if (orphans.length > 0)
+    logger.warn('removed containers an earlier run left', { containers: orphans });
+  const { spooled, abandoned } = await scanWorkDirs(options.tempDir, logger);
+  for (const dir of abandoned) await removeWorkDir(dir, logger, { isUnmountingFirst: true });
+  if (abandoned.length > 0)
+    logger.warn('removed work dirs of tasks an earlier run left', { count: abandoned.length });
+  for (const entry of spooled) {
+    logger.info('result from an earlier run found in the spool', {
+      task: entry.key,
+      attempt: entry.attempt,
+      spooledAt: entry.spooledAt,
+    });
+  }
+  return spooled;
+}
