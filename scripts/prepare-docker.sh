@@ -11,8 +11,19 @@
 #   kolejka-test/debian:bookworm  Debian bookworm, debootstrap --variant=minbase
 #   kolejka-test/gcc:bookworm     the Debian image plus gcc, g++, make, python3 and curl
 #                                 (python3/curl act as in-container observer clients)
+# With --with-node-images also local stand-ins for the official Node images that
+# packages/server/Dockerfile builds from (N = the major version of the host's node):
+#   kolejka-test/node:N-bookworm       the gcc image plus the host's node, npm, corepack and
+#                                      headers (node:N-bookworm: compilers, python3, node)
+#   kolejka-test/node:N-bookworm-slim  the Debian image plus the host's node (node:N-bookworm-slim)
+# Both trust the host's CA bundle (NODE_EXTRA_CA_CERTS), so node reaches the npm registry
+# also behind a TLS-inspecting proxy. The full one sets npm_config_nodedir to its headers
+# (node-gyp would download them from nodejs.org, which need not be reachable here) and
+# COREPACK_INTEGRITY_KEYS=0 (registry mirrors and proxies, like the one here, drop the
+# signatures corepack checks pnpm against, and corepack then refuses to install it).
 #
 # Idempotent: a second run only checks and takes a few seconds.
+# Usage: prepare-docker.sh [--with-node-images]
 # Environment: KOLEJKA_DOCKERD_LOG (default /var/log/kolejka-dockerd.log),
 #              KOLEJKA_IMAGE_WORKDIR (default /var/tmp/kolejka-images),
 #              KOLEJKA_DEBIAN_MIRROR (default: the first deb.debian.org-style URI apt uses).
@@ -28,6 +39,8 @@ readonly GCC_IMAGE=kolejka-test/gcc:bookworm
 readonly DOCKERD_LOG=${KOLEJKA_DOCKERD_LOG:-/var/log/kolejka-dockerd.log}
 readonly WORKDIR=${KOLEJKA_IMAGE_WORKDIR:-/var/tmp/kolejka-images}
 readonly STARTED_AT=$SECONDS
+# Bump when the stand-ins' recipe changes; the host's node version is part of their label too.
+readonly NODE_RECIPE=2
 
 say() { printf '[prepare-docker %3ds] %s\n' "$((SECONDS - STARTED_AT))" "$*"; }
 die() { say "error: $*" >&2; exit 1; }
@@ -161,6 +174,57 @@ build_gcc() {
   as_root rm -rf "$root"
 }
 
+host_node_prefix() { # the installation the host's node belongs to (bin/, lib/, include/)
+  local node
+  node=$(command -v node) || die "--with-node-images needs node on PATH"
+  dirname "$(dirname "$(readlink -f "$node")")"
+}
+
+host_ca_bundle() {
+  local bundle=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  [ -f "$bundle" ] || die "no CA bundle at $bundle (install ca-certificates or set SSL_CERT_FILE)"
+  echo "$bundle"
+}
+
+# IMAGE BASE RECIPE full|slim: copies the host's node into BASE (no builder: create, cp, commit).
+build_node_image() {
+  local image=$1 base=$2 recipe=$3 kind=$4 prefix root container
+  prefix=$(host_node_prefix)
+  root=$WORKDIR/node-$kind
+  rm -rf "$root"
+  mkdir -p "$root/usr/local/bin" "$root/etc/ssl/certs"
+  cp "$prefix/bin/node" "$root/usr/local/bin/node"
+  cp "$(host_ca_bundle)" "$root/etc/ssl/certs/ca-certificates.crt"
+  local env_full=()
+  if [ "$kind" = full ]; then
+    [ -f "$prefix/include/node/node.h" ] || die "no Node headers in $prefix/include/node (node-gyp needs them offline)"
+    [ -d "$prefix/lib/node_modules/corepack" ] || die "no corepack in $prefix/lib/node_modules (the Dockerfile runs corepack enable)"
+    mkdir -p "$root/usr/local/lib/node_modules" "$root/usr/local/include"
+    cp -a "$prefix/lib/node_modules/npm" "$prefix/lib/node_modules/corepack" "$root/usr/local/lib/node_modules/"
+    cp -a "$prefix/include/node" "$root/usr/local/include/node"
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+    ln -s ../lib/node_modules/corepack/dist/corepack.js "$root/usr/local/bin/corepack"
+    env_full=(--change 'ENV npm_config_nodedir=/usr/local' --change 'ENV COREPACK_INTEGRITY_KEYS=0')
+  fi
+  say "creating $image from $base and the host's node $(node --version)"
+  container=$(docker create "$base")
+  created_container=$container
+  tar --numeric-owner --owner=0 --group=0 -C "$root" -c . | docker cp - "$container:/" >/dev/null
+  docker commit \
+    --change "LABEL org.kolejka.recipe=$recipe" \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+    "${env_full[@]}" \
+    --change 'CMD ["node"]' \
+    "$container" "$image" >/dev/null
+  docker rm "$container" >/dev/null
+  created_container=
+  rm -rf "$root"
+}
+
+build_node_full() { build_node_image "$NODE_FULL_IMAGE" "$GCC_IMAGE" "$node_recipe" full; }
+build_node_slim() { build_node_image "$NODE_SLIM_IMAGE" "$DEBIAN_IMAGE" "$node_recipe" slim; }
+
 ensure_image() { # IMAGE RECIPE BUILDER
   if image_is_current "$1" "$2"; then
     say "image $1 is present"
@@ -171,13 +235,37 @@ ensure_image() { # IMAGE RECIPE BUILDER
   fi
 }
 
-# A failed build must not leave /proc mounted inside the work directory.
+with_node_images=false
+for arg in "$@"; do
+  case $arg in
+    --with-node-images) with_node_images=true ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $arg (usage: $0 [--with-node-images])" ;;
+  esac
+done
+
+# A failed build must not leave /proc mounted inside the work directory, nor a container.
 mounted_proc=
-trap '[ -z "$mounted_proc" ] || as_root umount "$mounted_proc" 2>/dev/null || true' EXIT
+created_container=
+cleanup() {
+  [ -z "$mounted_proc" ] || as_root umount "$mounted_proc" 2>/dev/null || true
+  [ -z "$created_container" ] || docker rm -f "$created_container" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 
 ensure_packages
 ensure_engine
 ensure_image "$BUSYBOX_IMAGE" "$BUSYBOX_RECIPE" build_busybox
 ensure_image "$DEBIAN_IMAGE" "$DEBIAN_RECIPE" build_debian
 ensure_image "$GCC_IMAGE" "$GCC_RECIPE" build_gcc
+if [ "$with_node_images" = true ]; then
+  node_version=$(node --version 2>/dev/null) || die "--with-node-images needs node on PATH"
+  node_major=${node_version#v}
+  node_major=${node_major%%.*}
+  readonly NODE_FULL_IMAGE=kolejka-test/node:$node_major-bookworm
+  readonly NODE_SLIM_IMAGE=kolejka-test/node:$node_major-bookworm-slim
+  node_recipe=$NODE_RECIPE-$node_version
+  ensure_image "$NODE_FULL_IMAGE" "$node_recipe" build_node_full
+  ensure_image "$NODE_SLIM_IMAGE" "$node_recipe" build_node_slim
+fi
 say "done"

@@ -9,6 +9,7 @@ export type { NewToken, RemoteBlob, RemoteResult, RemoteTask, TaskPage } from '.
 export type {
   ProgressEvent,
   ProgressListener,
+  ProgressOptions,
   StateProgress,
   TransferProgress,
 } from './progress.js';
@@ -46,3 +47,11 @@ export {
   type ConfigFlags,
   type Setting,
 } from './config/resolve-config.js';
+export {
+  lastFlagText,
+  limitsFromFlags,
+  parseFlag,
+  withLimitFlags,
+  type LimitFlag,
+} from './cli/limit-flags.js';
+export { mapLimited } from './files/map-limited.js';

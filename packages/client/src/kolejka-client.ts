@@ -23,7 +23,7 @@ import { waitForTask, type TaskOutcome, type WaitContext } from './events/wait-f
 import { execute, type ExecuteOptions, type ExecuteResult } from './execute.js';
 import { Transport } from './http/transport.js';
 import { readClientEnv, type Env } from './options.js';
-import type { ProgressListener } from './progress.js';
+import type { ProgressOptions } from './progress.js';
 import type { NewToken, RemoteResult, RemoteTask, TaskPage } from './resources.js';
 import {
   deleteResult,
@@ -45,16 +45,9 @@ import {
   type TaskFilter,
 } from './tasks/task-operations.js';
 
-export interface WaitForResultOptions {
-  signal?: AbortSignal;
+export interface WaitForResultOptions extends ProgressOptions {
   /** Give up with KOLEJKA_TIMEOUT after this long. Default: no limit. */
   timeoutMs?: number;
-  onProgress?: ProgressListener;
-}
-
-interface Signalled {
-  signal?: AbortSignal;
-  onProgress?: ProgressListener;
 }
 
 /**
@@ -179,7 +172,7 @@ export class KolejkaClient {
   getTask(
     key: string,
     dir: string,
-    options: Signalled = {},
+    options: ProgressOptions = {},
   ): Promise<{ task: RemoteTask; spec: TaskSpec; dir: string }> {
     return getTask(this.#ctx, key, dir, options);
   }
@@ -223,7 +216,7 @@ export class KolejkaClient {
   getResult(
     key: string,
     dir: string,
-    options: Signalled = {},
+    options: ProgressOptions = {},
   ): Promise<{ record: RemoteResult; result: ResultSpec; dir: string }> {
     return getResult(this.#ctx, key, dir, options);
   }
@@ -232,7 +225,7 @@ export class KolejkaClient {
   putResult(
     key: string,
     dir: string,
-    options: Signalled & { attempt: number },
+    options: ProgressOptions & { attempt: number },
   ): Promise<RemoteResult> {
     return putResult(this.#ctx, key, dir, options);
   }
@@ -241,7 +234,7 @@ export class KolejkaClient {
    * Uploads a result dir's files (deduplicated) and returns the canonical result with files
    * by hash, without posting it (a foreman sends it in `task:finished`, protocol 2).
    */
-  uploadResult(key: string, dir: string, options: Signalled = {}): Promise<ResultSpecJson> {
+  uploadResult(key: string, dir: string, options: ProgressOptions = {}): Promise<ResultSpecJson> {
     return uploadResult(this.#ctx, key, dir, options);
   }
 
@@ -277,7 +270,7 @@ export class KolejkaClient {
       isAnonymous: true,
       // A repeat would only make a second token; never resent once it may have arrived.
       isIdempotent: false,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     });
   }
 
@@ -286,7 +279,7 @@ export class KolejkaClient {
       method: 'DELETE',
       path: `/api/v1/tokens/${encodeURIComponent(id)}`,
       isIdempotent: false,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     });
   }
 
@@ -298,7 +291,7 @@ export class KolejkaClient {
       method: 'GET',
       path: '/api/v1/me',
       isIdempotent: true,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     });
   }
 

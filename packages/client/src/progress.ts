@@ -29,6 +29,12 @@ export type ProgressEvent = TransferProgress | StateProgress;
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
+/** What a long call takes besides its arguments: a way to stop it and a progress listener. */
+export interface ProgressOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
 /** Calls a listener without letting its failure break the transfer it watches. */
 export function emit(listener: ProgressListener | undefined, event: ProgressEvent): void {
   if (listener === undefined) return;

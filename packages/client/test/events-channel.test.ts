@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { KolejkaError } from '@kolejka/spec';
 import { KolejkaClient } from '../src/index.js';
+import { failure } from './support/failure.js';
 
 const KEY = 'c'.repeat(32);
 const update = (state: string, extra: Record<string, unknown> = {}) =>
@@ -55,16 +55,6 @@ afterEach(async () => {
   );
   server = undefined;
 });
-
-async function failure(promise: Promise<unknown>): Promise<KolejkaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KolejkaError);
-    return error as KolejkaError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the events channel', () => {
   it('reconnects after the server drops the socket and still learns the end', async () => {

@@ -1,12 +1,13 @@
 import { readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KolejkaError, type TaskState } from '@kolejka/spec';
+import type { TaskState } from '@kolejka/spec';
 import { KolejkaClient, KolejkaServerError } from '../src/index.js';
 import { claimTasks, finishTask, type ForemanIdentity } from './support/fake-foreman.js';
 import { captureLogger, makeTaskDir, removeTempDirs, tempDir } from './support/fixtures.js';
 import { blobUploadCount } from './support/forwarder.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { failure } from './support/failure.js';
 
 let server: TestServer;
 let foreman: ForemanIdentity;
@@ -26,16 +27,6 @@ afterAll(async () => {
 async function newClient(options: Partial<ConstructorParameters<typeof KolejkaClient>[0]> = {}) {
   const user = await server.addUser(`user${Math.random().toString(36).slice(2, 10)}`, ['client']);
   return new KolejkaClient({ server: server.url, token: user.token, ...options });
-}
-
-async function expectError(promise: Promise<unknown>): Promise<KolejkaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KolejkaError);
-    return error as KolejkaError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('blobs', () => {
@@ -64,7 +55,7 @@ describe('blobs', () => {
   it('leaves nothing behind when a download fails', async () => {
     const client = await newClient();
     const dir = await tempDir();
-    const error = await expectError(client.getBlob('0'.repeat(64), path.join(dir, 'missing.bin')));
+    const error = await failure(client.getBlob('0'.repeat(64), path.join(dir, 'missing.bin')));
     expect(error.code).toBe('KOLEJKA_NOT_FOUND');
     expect(error).toBeInstanceOf(KolejkaServerError);
     expect(await readdir(dir)).toEqual([]);
@@ -77,7 +68,7 @@ describe('blobs', () => {
     const { hash } = await client.putBlob(path.join(dir, 'x'));
     await client.deleteBlob(hash);
     expect(await client.hasBlob(hash)).toBe(false);
-    expect((await expectError(client.deleteBlob(hash))).code).toBe('KOLEJKA_NOT_FOUND');
+    expect((await failure(client.deleteBlob(hash))).code).toBe('KOLEJKA_NOT_FOUND');
   });
 });
 
@@ -133,7 +124,7 @@ describe('tasks', () => {
     );
     await symlink(path.join(outside, 'secret'), path.join(dir, 'link'));
     const before = await blobUploadCount(server.url);
-    const error = await expectError(client.putTask(dir));
+    const error = await failure(client.putTask(dir));
     expect(error.code).toBe('KOLEJKA_VALIDATION');
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(['/image']);
     const fixed = await makeTaskDir(
@@ -141,7 +132,7 @@ describe('tasks', () => {
       { files: { 'run.sh': null, 'gone.txt': null, link: null } },
     );
     await symlink(path.join(outside, 'secret'), path.join(fixed, 'link'));
-    const second = await expectError(client.putTask(fixed));
+    const second = await failure(client.putTask(fixed));
     expect(second.issues.map((issue) => issue.path).sort()).toEqual([
       '/files/gone.txt/path',
       '/files/link/path',
@@ -153,7 +144,7 @@ describe('tasks', () => {
   it("rebuilds the server's error with its code, message and details", async () => {
     const client = await newClient();
     const dir = await makeTaskDir(undefined, { callback_url: 'http://evil.example/x' });
-    const error = await expectError(client.putTask(dir));
+    const error = await failure(client.putTask(dir));
     expect(error).toBeInstanceOf(KolejkaServerError);
     expect((error as KolejkaServerError).status).toBe(400);
     expect(error.code).toBe('KOLEJKA_VALIDATION');
@@ -207,12 +198,12 @@ describe('tasks', () => {
     const task = await client.putTask(dir);
     const cancelled = await client.cancelTask(task.key);
     expect(cancelled.state).toBe('cancelled');
-    const again = await expectError(client.cancelTask(task.key));
+    const again = await failure(client.cancelTask(task.key));
     expect(again.code).toBe('KOLEJKA_CONFLICT');
     expect(again.details).toEqual({ state: 'cancelled' });
     await client.deleteTask(task.key);
-    expect((await expectError(client.getTaskRecord(task.key))).code).toBe('KOLEJKA_NOT_FOUND');
-    expect((await expectError(client.getTaskRecord('not-a-key'))).code).toBe('KOLEJKA_VALIDATION');
+    expect((await failure(client.getTaskRecord(task.key))).code).toBe('KOLEJKA_NOT_FOUND');
+    expect((await failure(client.getTaskRecord('not-a-key'))).code).toBe('KOLEJKA_VALIDATION');
   });
 });
 
@@ -284,7 +275,7 @@ describe('results', () => {
       via: 'events',
       reason: expect.stringContaining('cancelled'),
     });
-    const unknown = await expectError(client.waitForResult('0'.repeat(32)));
+    const unknown = await failure(client.waitForResult('0'.repeat(32)));
     expect(unknown.code).toBe('KOLEJKA_NOT_FOUND');
   });
 
@@ -306,7 +297,7 @@ describe('results', () => {
     const client = await newClient();
     const task = await client.putTask(await makeTaskDir());
     const started = performance.now();
-    const error = await expectError(client.waitForResult(task.key, { timeoutMs: 300 }));
+    const error = await failure(client.waitForResult(task.key, { timeoutMs: 300 }));
     expect(error.code).toBe('KOLEJKA_TIMEOUT');
     expect(error.message).toContain(`Task ${task.key} did not end within 300 ms (it is queued)`);
     expect(performance.now() - started).toBeLessThan(2000);
@@ -334,7 +325,7 @@ describe('results', () => {
     const record = await owner.getResultRecord(task.key);
     expect(record.spec.files['out.txt']?.reference).toMatch(/^[0-9a-f]{64}$/);
     await owner.deleteResult(task.key);
-    expect((await expectError(owner.getResultRecord(task.key))).code).toBe('KOLEJKA_NOT_FOUND');
+    expect((await failure(owner.getResultRecord(task.key))).code).toBe('KOLEJKA_NOT_FOUND');
   });
 
   it('executes: put, wait, get; consume removes the task dir', async () => {
@@ -393,7 +384,7 @@ describe('results', () => {
     await client.close();
     expect(await tokensOf()).toBe(before);
     const wrong = new KolejkaClient({ server: server.url, username: 'carol', password: 'wrong' });
-    const error = await expectError(wrong.whoAmI());
+    const error = await failure(wrong.whoAmI());
     expect(error.code).toBe('KOLEJKA_UNAUTHORIZED');
   });
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KolejkaError } from '@kolejka/spec';
 import { KolejkaClient } from '../src/index.js';
 import { fakeFetch, json, type Handler } from './support/fake-fetch.js';
 import { removeTempDirs, tempDir } from './support/fixtures.js';
+import { failure } from './support/failure.js';
 
 const KEY = 'b'.repeat(32);
 const content = Buffer.from('the output\n');
@@ -34,16 +34,6 @@ function client(handler: Handler) {
     }),
     calls: fake.calls,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<KolejkaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KolejkaError);
-    return error as KolejkaError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('a result with hostile file names', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KolejkaError } from '@kolejka/spec';
 import { KolejkaClient, KolejkaServerError } from '../src/index.js';
 import { backoffDelayMs } from '../src/http/backoff.js';
 import { fakeFetch, hang, json, refused, reset, type Handler } from './support/fake-fetch.js';
+import { failure } from './support/failure.js';
 
 const A = 'http://a.test:8000';
 const B = 'http://b.test:8000';
@@ -34,16 +34,6 @@ function client(
     ...options,
   });
   return { kolejka, calls: fake.calls };
-}
-
-async function failure(promise: Promise<unknown>): Promise<KolejkaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KolejkaError);
-    return error as KolejkaError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('errors from the server', () => {

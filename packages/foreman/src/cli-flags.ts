@@ -1,14 +1,12 @@
 import type { Argv } from 'yargs';
 import {
-  KolejkaError,
-  LIMIT_KINDS,
-  isKolejkaError,
-  parseCount,
-  parseLimitValue,
-  parseMemory,
-  type LimitName,
-  type Limits,
-} from '@kolejka/spec';
+  lastFlagText,
+  limitsFromFlags,
+  parseFlag,
+  withLimitFlags,
+  type LimitFlag,
+} from '@kolejka/client';
+import { parseCount, parseMemory } from '@kolejka/spec';
 import { splitList } from './foreman-conf.js';
 import type { ForemanOptions } from './options.js';
 
@@ -16,7 +14,7 @@ const CAPACITY_GROUP =
   'Capacity (default: the machine; cpus, memory and GPUs can only be lowered):';
 
 /** The capacity flags (the original foreman's limit flags, reference §6). */
-const CAPACITY_FLAGS: readonly { flag: string; limit: LimitName; describe: string }[] = [
+const CAPACITY_FLAGS: readonly LimitFlag[] = [
   { flag: 'cpus', limit: 'cpus', describe: 'CPUs to use [default: the CPUs this process may use]' },
   {
     flag: 'memory',
@@ -51,7 +49,7 @@ const CAPACITY_FLAGS: readonly { flag: string; limit: LimitName; describe: strin
 ];
 
 export function withForemanFlags<T>(yargs: Argv<T>) {
-  let built = yargs
+  const built = yargs
     .option('server', {
       type: 'string',
       describe:
@@ -128,43 +126,13 @@ export function withForemanFlags<T>(yargs: Argv<T>) {
     })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Same as --log-level info' })
     .option('debug', { alias: 'd', type: 'boolean', describe: 'Same as --log-level debug' });
-  for (const { flag, describe } of CAPACITY_FLAGS) {
-    built = built.option(flag, {
-      type: 'string',
-      group: CAPACITY_GROUP,
-      describe,
-      requiresArg: flag !== 'network',
-    });
-  }
-  return built;
-}
-
-function lastOf(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const last: unknown = Array.isArray(value) ? (value as unknown[])[value.length - 1] : value;
-  return typeof last === 'string' ? last : JSON.stringify(last);
-}
-
-function flagValue<T>(flag: string, value: unknown, parse: (text: string) => T): T | undefined {
-  const text = lastOf(value);
-  if (text === undefined) return undefined;
-  try {
-    return parse(text);
-  } catch (error) {
-    if (!isKolejkaError(error)) throw error;
-    throw new KolejkaError('KOLEJKA_VALIDATION', `--${flag}: ${error.message}`, { cause: error });
-  }
+  return withLimitFlags(built, CAPACITY_FLAGS, CAPACITY_GROUP);
 }
 
 /** ForemanOptions from parsed flags (a bad value is a KOLEJKA_VALIDATION error naming the flag). */
 export function optionsFromFlags(argv: Record<string, unknown>): ForemanOptions {
-  const limits: Limits = {};
-  for (const { flag, limit } of CAPACITY_FLAGS) {
-    const value = flagValue(flag, argv[flag], (text) => parseLimitValue(LIMIT_KINDS[limit], text));
-    if (value !== undefined) (limits as Record<string, number | boolean>)[limit] = value;
-  }
-  const options: ForemanOptions = { limits };
-  const text = (name: string): string | undefined => lastOf(argv[name]);
+  const options: ForemanOptions = { limits: limitsFromFlags(argv, CAPACITY_FLAGS) };
+  const text = (name: string): string | undefined => lastFlagText(argv[name]);
   const server = text('server');
   const token = text('token');
   const configFile = text('config-file');
@@ -185,11 +153,11 @@ export function optionsFromFlags(argv: Record<string, unknown>): ForemanOptions 
   if (typeof argv.pull === 'boolean') options.pull = argv.pull;
   if (typeof argv['evict-foreign-images'] === 'boolean')
     options.evictForeignImages = argv['evict-foreign-images'];
-  const concurrency = flagValue('concurrency', argv.concurrency, parseCount);
+  const concurrency = parseFlag('concurrency', argv.concurrency, parseCount);
   if (concurrency !== undefined) options.concurrency = concurrency;
-  const outputLimit = flagValue('output-limit', argv['output-limit'], parseMemory);
+  const outputLimit = parseFlag('output-limit', argv['output-limit'], parseMemory);
   if (outputLimit !== undefined) options.outputLimitBytes = outputLimit;
-  const blobCache = flagValue('blob-cache', argv['blob-cache'], parseMemory);
+  const blobCache = parseFlag('blob-cache', argv['blob-cache'], parseMemory);
   if (blobCache !== undefined) options.blobCacheBytes = blobCache;
   return options;
 }

@@ -8,8 +8,8 @@ import {
   type FilesSpec,
   type TaskSpec,
 } from '@kolejka/spec';
+import { mapLimited } from '@kolejka/client';
 import { placeBlob, type BlobCache, type BlobLease } from './blob-cache.js';
-import { mapLimited } from './map-limited.js';
 
 /** Input files fetched at once for one task. */
 const DOWNLOAD_CONCURRENCY = 8;

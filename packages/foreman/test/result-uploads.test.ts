@@ -8,6 +8,7 @@ import {
   writeResult,
   type ForemanMessage,
   type Logger,
+  type ProtocolError,
   type ResultSpecJson,
 } from '@kolejka/spec';
 import { Assignments, type WorkState } from '../src/assignments.js';
@@ -92,6 +93,17 @@ async function finishedTask(setup: ReturnType<typeof fakeRuntime>): Promise<Loca
   return local;
 }
 
+/** A result pushed in task:finished that the server answers with an error about its attempt. */
+async function pushedAndRefused(
+  code: ProtocolError['code'],
+  message: string,
+): Promise<ReturnType<typeof fakeRuntime>> {
+  const setup = fakeRuntime({ canPush: true });
+  await setup.uploads.submit(await finishedTask(setup));
+  setup.assignments.onMessage({ type: 'error', code, message, details: { key: KEY, attempt: 3 } });
+  return setup;
+}
+
 const until = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(check()).toBe(true);
@@ -121,27 +133,11 @@ describe('results sent in task:finished (protocol 2)', () => {
   });
 
   it('drop a result refused as stale, and retry over HTTP what the server could not store', async () => {
-    const stale = fakeRuntime({ canPush: true });
-    const local = await finishedTask(stale);
-    await stale.uploads.submit(local);
-    stale.assignments.onMessage({
-      type: 'error',
-      code: 'KOLEJKA_CONFLICT',
-      message: 'Attempt 3 is not current',
-      details: { key: KEY, attempt: 3 },
-    });
+    const stale = await pushedAndRefused('KOLEJKA_CONFLICT', 'Attempt 3 is not current');
     await until(() => stale.runtime.tasks.size === 0);
     expect(stale.logs).toContain('the server refused the result for this attempt; dropped');
 
-    const busy = fakeRuntime({ canPush: true });
-    const second = await finishedTask(busy);
-    await busy.uploads.submit(second);
-    busy.assignments.onMessage({
-      type: 'error',
-      code: 'KOLEJKA_INTERNAL',
-      message: 'oops',
-      details: { key: KEY, attempt: 3 },
-    });
+    const busy = await pushedAndRefused('KOLEJKA_INTERNAL', 'oops');
     await until(() => busy.http.puts === 1);
     await until(() => busy.runtime.tasks.size === 0);
     expect(busy.sent.at(-1)).toEqual({ type: 'task:finished', key: KEY, attempt: 3 });

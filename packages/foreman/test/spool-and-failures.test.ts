@@ -6,7 +6,6 @@ import { KolejkaServerError } from '@kolejka/client';
 import { KolejkaError } from '@kolejka/spec';
 import { backoffDelayMs } from '../src/backoff.js';
 import { classifyRunError, classifyUploadError } from '../src/failures.js';
-import { mapLimited } from '../src/map-limited.js';
 import { lockTempDir } from '../src/temp-lock.js';
 import { deadlineMs } from '../src/task-runner.js';
 import { mountsBelow, scanWorkDirs, spoolResult, workDirOf } from '../src/work-dirs.js';
@@ -108,25 +107,6 @@ describe('small parts', () => {
   it('gives a task its time limit plus 10 s and 10 % before the foreman aborts it', () => {
     expect(deadlineMs(10)).toBe(21_000);
     expect(deadlineMs(0.5)).toBe(10_550);
-  });
-
-  it('maps with a concurrency limit and waits for started work before rejecting', async () => {
-    let active = 0;
-    let peak = 0;
-    const finished: number[] = [];
-    const work = async (item: number): Promise<number> => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      active--;
-      if (item === 2) throw new Error('two');
-      finished.push(item);
-      return item * 10;
-    };
-    expect(await mapLimited([0, 1, 3, 4, 5], 2, work)).toEqual([0, 10, 30, 40, 50]);
-    expect(peak).toBe(2);
-    await expect(mapLimited([0, 1, 2, 3, 4, 5, 6], 2, work)).rejects.toThrow('two');
-    expect(active).toBe(0);
   });
 
   it('locks the temp dir against a second live foreman and takes over a dead one’s lock', async () => {

@@ -8,29 +8,32 @@ afterAll(async () => {
   for (const cluster of clusters) await cluster.close();
 });
 
+/**
+ * A foreman whose result is in its spool: the server (started with `--lease <lease>`) is
+ * stopped while the task runs, so the upload fails and the result is kept on disk.
+ */
+async function spooledUpload(name: string, lease: string, script: string) {
+  const cluster = await Cluster.create();
+  clusters.push(cluster);
+  const server = await cluster.startServer(['--lease', lease]);
+  const client = cluster.client(server.url);
+  const foreman = await cluster.startForeman(name, [server.url]);
+  const { key } = await client.putTask(await cluster.taskDir(name, script));
+  await until(async () => (await client.getTaskRecord(key)).state === 'running', 20_000, 'running');
+  await cluster.stopServer(server);
+  await foreman.waitForLog(
+    (entry) => entry.message === 'result upload failed; kept in the spool and retried',
+    30_000,
+    'the spooled upload',
+  );
+  return { cluster, server, client, foreman, key };
+}
+
 describe('a result the server could not take', () => {
   it('is spooled on disk and uploaded by the next foreman process', async () => {
-    const cluster = await Cluster.create();
-    clusters.push(cluster);
-    let server = await cluster.startServer(['--lease', '60s']);
-    const client = cluster.client(server.url);
-    const foreman = await cluster.startForeman('spool', [server.url]);
-    const { key } = await client.putTask(
-      await cluster.taskDir('spooled', 'sleep 2; echo from the spool'),
-    );
-    await until(
-      async () => (await client.getTaskRecord(key)).state === 'running',
-      20_000,
-      'running',
-    );
-
-    // The server goes away while the task runs: the upload fails and the result is spooled.
-    await cluster.stopServer(server);
-    await foreman.waitForLog(
-      (entry) => entry.message === 'result upload failed; kept in the spool and retried',
-      30_000,
-      'the spooled upload',
-    );
+    const spooled = await spooledUpload('spool', '60s', 'sleep 2; echo from the spool');
+    const { cluster, client, foreman, key } = spooled;
+    let { server } = spooled;
     const spoolDir = path.join(foreman.temp, 'tasks', `${key}.1`);
     expect((await readdir(spoolDir)).sort()).toEqual(['result', 'spool.json']);
     // SIGTERM: nothing runs (the spool waits for the next start), so it exits at once, 0.
@@ -56,21 +59,9 @@ describe('a result the server could not take', () => {
   }, 120_000);
 
   it('is dropped with a log line when its attempt is no longer current, and the task runs again', async () => {
-    const cluster = await Cluster.create();
-    clusters.push(cluster);
-    let server = await cluster.startServer(['--lease', '2s']);
-    const client = cluster.client(server.url);
-    const foreman = await cluster.startForeman('stale', [server.url]);
-    const { key } = await client.putTask(await cluster.taskDir('stale', 'sleep 1; echo again'));
-    await until(
-      async () => (await client.getTaskRecord(key)).state === 'running',
-      20_000,
-      'running',
-    );
-    await cluster.stopServer(server);
-    await foreman.waitForLog(
-      (entry) => entry.message === 'result upload failed; kept in the spool and retried',
-    );
+    const spooled = await spooledUpload('stale', '2s', 'sleep 1; echo again');
+    const { cluster, client, foreman, key } = spooled;
+    let { server } = spooled;
     foreman.child.kill('SIGTERM');
     await foreman.exited;
     // Down for longer than the lease: the restarted server takes the task back.

@@ -1,45 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseMemory } from '@kolejka/spec';
 import { api } from './support/http-client.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
-import { SimForeman, type SimForemanOptions } from './support/sim-foreman.js';
-import { sleep, submit, until } from './support/scheduler-fixtures.js';
+import { sleep, submit, until, useSchedulerServer } from './support/scheduler-fixtures.js';
 
 /** Assignment by the push scheduler: latency, capacity, tags, exclusivity, fairness. */
-let t: TestServer;
-const foremen: SimForeman[] = [];
-
-beforeAll(async () => {
-  t = await startTestServer({
-    settings: { leaseMs: 5000, leaseSweepIntervalMs: 200 },
-  });
+const fx = useSchedulerServer({
+  settings: { leaseMs: 5000, leaseSweepIntervalMs: 200 },
+  idPrefix: 'sim',
 });
-afterEach(async () => {
-  await Promise.all(foremen.splice(0).map((foreman) => foreman.close()));
-  // Leftover queued tasks of one test must not go to the next test's foremen.
-  for (const task of (await t.store.listQueuedTasks(10_000)) ?? [])
-    await t.store.cancelTask(task.key, 'test cleanup', new Date());
-  for (const task of (await t.store.listTasks({ states: ['assigned', 'running'] }, 10_000)).items)
-    await t.store.cancelTask(task.key, 'test cleanup', new Date());
-});
-afterAll(async () => {
-  await t.close();
-});
-
-let nextId = 0;
-async function foreman(options: Partial<SimForemanOptions> = {}): Promise<SimForeman> {
-  const sim = new SimForeman({
-    urls: [t.url],
-    token: t.users.foreman?.token ?? '',
-    id: `sim-${++nextId}`,
-    ...options,
-  });
-  foremen.push(sim);
-  await sim.connect();
-  return sim;
-}
-
-const alice = (): string => t.users.alice?.token ?? '';
+const { alice, foreman } = fx;
 
 describe('the push scheduler', () => {
   it('assigns a task to an idle foreman within 20 ms of the submission', async () => {
@@ -47,13 +16,13 @@ describe('the push scheduler', () => {
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const submittedAt = performance.now();
-      const key = await submit(t.url, alice());
+      const key = await submit(fx.server.url, alice());
       await sim.next((m) => m.type === 'task:assign' && m.key === key, 2000);
       const assignment = sim.assignments.find((a) => a.key === key);
       // From just before the POST to the assignment's arrival: includes the HTTP round trip.
       latencies.push((assignment?.at ?? Infinity) - submittedAt);
       sim.running.clear();
-      await t.store.cancelTask(key, 'done measuring', new Date());
+      await fx.server.store.cancelTask(key, 'done measuring', new Date());
     }
     latencies.sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)] ?? Infinity;
@@ -63,7 +32,7 @@ describe('the push scheduler', () => {
 
   it('sends the task spec and the effective limits (task ∩ foreman)', async () => {
     const sim = await foreman({ mode: 'hold', capacity: { cpus: 2, memory: '1G', time: '30s' } });
-    const key = await submit(t.url, alice(), { limits: { cpus: 1, memory: '64M' } });
+    const key = await submit(fx.server.url, alice(), { limits: { cpus: 1, memory: '64M' } });
     const assign = await sim.next((m) => m.type === 'task:assign' && m.key === key);
     expect(assign).toMatchObject({
       type: 'task:assign',
@@ -71,8 +40,15 @@ describe('the push scheduler', () => {
       task: { id: key, image: 'kolejka-test/busybox:latest', args: ['true'] },
       limits: { cpus: 1, memory: '67108864b', time: '30.0s' },
     });
-    await until(async () => (await t.store.getTask(key))?.state === 'running', 2000, 'running');
-    expect(await t.store.getTask(key)).toMatchObject({ assignee: sim.options.id, attempt: 1 });
+    await until(
+      async () => (await fx.server.store.getTask(key))?.state === 'running',
+      2000,
+      'running',
+    );
+    expect(await fx.server.store.getTask(key)).toMatchObject({
+      assignee: sim.options.id,
+      attempt: 1,
+    });
   });
 
   it('never assigns more memory or cpus than a foreman advertises (random sizes)', async () => {
@@ -116,11 +92,11 @@ describe('the push scheduler', () => {
     for (let i = 0; i < 60; i++) {
       const cpus = 1 + Math.floor(random() * 2);
       const memoryMb = 32 * (1 + Math.floor(random() * 12));
-      keys.push(await submit(t.url, alice(), { limits: { cpus, memory: `${memoryMb}M` } }));
+      keys.push(await submit(fx.server.url, alice(), { limits: { cpus, memory: `${memoryMb}M` } }));
     }
     await until(
       async () =>
-        (await t.store.countTasksByState()).finished >= keys.length &&
+        (await fx.server.store.countTasksByState()).finished >= keys.length &&
         keys.every((key) => sims.some((sim) => sim.completed.includes(key))),
       20_000,
       'every task finished',
@@ -139,7 +115,7 @@ describe('the push scheduler', () => {
     const gpu = await foreman({ mode: 'hold', tags: ['cpu:amd', 'gpu:nvidia'] });
     const keys = [];
     for (let i = 0; i < 4; i++)
-      keys.push(await submit(t.url, alice(), { requires: ['gpu:nvidia'] }));
+      keys.push(await submit(fx.server.url, alice(), { requires: ['gpu:nvidia'] }));
     await until(() => gpu.assignments.length === 4, 3000, 'four assignments');
     expect(plain.assignments).toEqual([]);
     expect(gpu.assignments.map((a) => a.key).sort()).toEqual(keys.sort());
@@ -147,15 +123,15 @@ describe('the push scheduler', () => {
 
   it('gives an exclusive task only to an idle foreman, and nothing joins it', async () => {
     const sim = await foreman({ mode: 'hold', capacity: { cpus: 8, memory: '8G' } });
-    const first = await submit(t.url, alice());
+    const first = await submit(fx.server.url, alice());
     await sim.next((m) => m.type === 'task:assign' && m.key === first);
-    const exclusive = await submit(t.url, alice(), { exclusive: true });
+    const exclusive = await submit(fx.server.url, alice(), { exclusive: true });
     await sleep(100);
     expect(sim.assignments.map((a) => a.key)).toEqual([first]);
     // The first one ends: the exclusive task gets the idle foreman, and a later task waits.
     await sim.complete(first, 1);
     await sim.next((m) => m.type === 'task:assign' && m.key === exclusive);
-    const later = await submit(t.url, alice());
+    const later = await submit(fx.server.url, alice());
     await sleep(100);
     expect(sim.assignments.map((a) => a.key)).toEqual([first, exclusive]);
     await sim.complete(exclusive, 1);
@@ -164,10 +140,13 @@ describe('the push scheduler', () => {
 
   it('does not let a task that does not fit now block the ones behind it', async () => {
     const sim = await foreman({ mode: 'hold', capacity: { cpus: 4, memory: '1G' } });
-    const filler = await submit(t.url, alice(), { limits: { cpus: 3, memory: '64M' } });
+    const filler = await submit(fx.server.url, alice(), { limits: { cpus: 3, memory: '64M' } });
     await sim.next((m) => m.type === 'task:assign' && m.key === filler);
-    const big = await submit(t.url, alice(), { limits: { cpus: 2, memory: '64M' }, priority: 5 });
-    const small = await submit(t.url, alice(), { limits: { cpus: 1, memory: '64M' } });
+    const big = await submit(fx.server.url, alice(), {
+      limits: { cpus: 2, memory: '64M' },
+      priority: 5,
+    });
+    const small = await submit(fx.server.url, alice(), { limits: { cpus: 1, memory: '64M' } });
     await sim.next((m) => m.type === 'task:assign' && m.key === small);
     expect(sim.assignments.some((a) => a.key === big)).toBe(false);
     await sim.complete(filler, 1);
@@ -176,10 +155,10 @@ describe('the push scheduler', () => {
 
   it('runs higher priority first, then older first', async () => {
     const keys = {
-      low: await submit(t.url, alice(), { priority: -1 }),
-      old: await submit(t.url, alice()),
-      young: await submit(t.url, alice()),
-      high: await submit(t.url, alice(), { priority: 10 }),
+      low: await submit(fx.server.url, alice(), { priority: -1 }),
+      old: await submit(fx.server.url, alice()),
+      young: await submit(fx.server.url, alice()),
+      high: await submit(fx.server.url, alice(), { priority: 10 }),
     };
     const sim = await foreman({ mode: 'hold', capacity: { cpus: 1, memory: '1G' } });
     const order: string[] = [];
@@ -194,15 +173,19 @@ describe('the push scheduler', () => {
 
   it('reports tasks that no connected foreman can ever run, and clears that when one comes', async () => {
     await foreman({ mode: 'hold', tags: ['small'], capacity: { cpus: 2, memory: '1G' } });
-    const key = await submit(t.url, alice(), { limits: { cpus: 16, memory: '64M' } });
-    await until(async () => (await t.store.getTask(key))?.reason !== undefined, 3000, 'a reason');
-    const listed = await api(t.url, `/api/v1/tasks/${key}`, { token: alice() });
+    const key = await submit(fx.server.url, alice(), { limits: { cpus: 16, memory: '64M' } });
+    await until(
+      async () => (await fx.server.store.getTask(key))?.reason !== undefined,
+      3000,
+      'a reason',
+    );
+    const listed = await api(fx.server.url, `/api/v1/tasks/${key}`, { token: alice() });
     expect(listed.json).toMatchObject({
       state: 'queued',
       reason: expect.stringMatching(/no connected foreman can ever run it.*cpus 16.*2 in all/),
     });
     const big = await foreman({ mode: 'hold', capacity: { cpus: 32, memory: '1G' } });
     await big.next((m) => m.type === 'task:assign' && m.key === key);
-    expect((await t.store.getTask(key))?.reason).toBeUndefined();
+    expect((await fx.server.store.getTask(key))?.reason).toBeUndefined();
   });
 });

@@ -1,57 +1,36 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   RESULTS_IN_FINISHED_PROTOCOL,
   type ProtocolError,
   type ServerMessage,
 } from '@kolejka/spec';
 import { api } from './support/http-client.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
-import { SimForeman, type SimForemanOptions } from './support/sim-foreman.js';
-import { submit, until } from './support/scheduler-fixtures.js';
+import type { SimForeman } from './support/sim-foreman.js';
+import { submit, until, useSchedulerServer } from './support/scheduler-fixtures.js';
 
 /** Results carried by task:finished (protocol 2): stored as the HTTP PUT stores them. */
-let t: TestServer;
-const foremen: SimForeman[] = [];
+const fx = useSchedulerServer({
+  settings: { leaseMs: 5000, leaseSweepIntervalMs: 100 },
+  idPrefix: 'push',
+  foremanDefaults: { mode: 'hold', capacity: { cpus: 1, memory: '1G' } },
+});
+const { alice, foreman } = fx;
 
 beforeAll(async () => {
-  t = await startTestServer({ settings: { leaseMs: 5000, leaseSweepIntervalMs: 100 } });
-  await t.addUser('stranger', ['processor']);
+  await fx.server.addUser('stranger', ['processor']);
 });
-afterEach(async () => {
-  await Promise.all(foremen.splice(0).map((foreman) => foreman.close()));
-  for (const task of (
-    await t.store.listTasks({ states: ['queued', 'assigned', 'running'] }, 10_000)
-  ).items)
-    await t.store.cancelTask(task.key, 'test cleanup', new Date());
-});
-afterAll(async () => {
-  await t.close();
-});
-
-let nextId = 0;
-async function foreman(options: Partial<SimForemanOptions> = {}): Promise<SimForeman> {
-  const sim = new SimForeman({
-    urls: [t.url],
-    token: t.users.foreman?.token ?? '',
-    id: `push-${++nextId}`,
-    mode: 'hold',
-    capacity: { cpus: 1, memory: '1G' },
-    ...options,
-  });
-  foremen.push(sim);
-  await sim.connect();
-  return sim;
-}
-
-const alice = (): string => t.users.alice?.token ?? '';
 const isError = (m: ServerMessage): m is ProtocolError => m.type === 'error';
 
 /** Submits a task and waits until `sim` holds it (assigned, accepted, started); returns key and attempt. */
 async function heldBy(sim: SimForeman): Promise<{ key: string; attempt: number }> {
-  const key = await submit(t.url, alice());
+  const key = await submit(fx.server.url, alice());
   const assign = await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000);
   const attempt = (assign as { attempt: number }).attempt;
-  await until(async () => (await t.store.getTask(key))?.state === 'running', 3000, 'running');
+  await until(
+    async () => (await fx.server.store.getTask(key))?.state === 'running',
+    3000,
+    'running',
+  );
   return { key, attempt };
 }
 
@@ -82,12 +61,16 @@ describe('results in task:finished', () => {
     const { key, attempt } = await heldBy(sim);
     sim.running.delete(key);
     sim.pushResult(key, attempt, { id: key, result: 3, stats: { time: '1.5s' } });
-    await until(async () => (await t.store.getTask(key))?.state === 'finished', 3000, 'finished');
-    const result = await t.store.getResult(key);
+    await until(
+      async () => (await fx.server.store.getTask(key))?.state === 'finished',
+      3000,
+      'finished',
+    );
+    const result = await fx.server.store.getResult(key);
     expect(result).toMatchObject({ attempt, poster: 'foreman' });
     expect(result?.spec).toMatchObject({ id: key, result: 3 });
     // The owner reads it as any result.
-    const read = await api(t.url, `/api/v1/tasks/${key}/result`, { token: alice() });
+    const read = await api(fx.server.url, `/api/v1/tasks/${key}/result`, { token: alice() });
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ attempt, spec: { result: 3 } });
     // Its one CPU is free again: the next task comes to it.
@@ -102,7 +85,11 @@ describe('results in task:finished', () => {
     const sim = await foreman();
     const { key, attempt } = await heldBy(sim);
     sim.pushResult(key, attempt);
-    await until(async () => (await t.store.getTask(key))?.state === 'finished', 3000, 'finished');
+    await until(
+      async () => (await fx.server.store.getTask(key))?.state === 'finished',
+      3000,
+      'finished',
+    );
     sim.pushResult(key, attempt, { id: key, result: 1 });
     sim.pushResult(key, attempt + 6);
     const errors = await errorsAbout(sim, key);
@@ -118,7 +105,7 @@ describe('results in task:finished', () => {
         details: expect.objectContaining({ key, attempt: attempt + 6 }),
       }),
     ]);
-    expect((await t.store.getResult(key))?.spec.result).toBe(0);
+    expect((await fx.server.store.getResult(key))?.spec.result).toBe(0);
   });
 
   it('names the JSON path of a bad result; the task keeps running and the PUT still works', async () => {
@@ -129,14 +116,14 @@ describe('results in task:finished', () => {
     expect(refusal).toMatchObject({ code: 'KOLEJKA_VALIDATION', details: { key, attempt } });
     const paths = (refusal?.details as { issues: { path: string }[] }).issues.map((i) => i.path);
     expect(paths.sort()).toEqual(['/result/limits/memory', '/result/result']);
-    expect((await t.store.getTask(key))?.state).toBe('running');
+    expect((await fx.server.store.getTask(key))?.state).toBe('running');
     expect(await sim.putResult(key, attempt)).toBe(201);
   });
 
   it("refuses a result for another processor's assignment", async () => {
     const owner = await foreman();
     const { key, attempt } = await heldBy(owner);
-    const stranger = await foreman({ token: t.users.stranger?.token ?? '' });
+    const stranger = await foreman({ token: fx.server.users.stranger?.token ?? '' });
     stranger.pushResult(key, attempt);
     const [refusal] = await errorsAbout(stranger, key);
     expect(refusal).toMatchObject({
@@ -144,7 +131,7 @@ describe('results in task:finished', () => {
       message: expect.stringMatching(/not assigned to "stranger"/),
       details: { key, attempt },
     });
-    expect((await t.store.getTask(key))?.state).toBe('running');
+    expect((await fx.server.store.getTask(key))?.state).toBe('running');
   });
 
   it('completes 1000 tasks over 10 foremen, each exactly once', async () => {
@@ -160,9 +147,11 @@ describe('results in task:finished', () => {
     );
     const keys: string[] = [];
     for (let chunk = 0; chunk < 20; chunk++)
-      keys.push(...(await Promise.all(Array.from({ length: 50 }, () => submit(t.url, alice())))));
+      keys.push(
+        ...(await Promise.all(Array.from({ length: 50 }, () => submit(fx.server.url, alice())))),
+      );
     const isDone = async (): Promise<boolean> => {
-      const page = await t.store.listTasks({ states: ['finished'] }, 10_000);
+      const page = await fx.server.store.listTasks({ states: ['finished'] }, 10_000);
       const done = new Set(page.items.map((task) => task.key));
       return keys.every((key) => done.has(key));
     };
@@ -173,7 +162,7 @@ describe('results in task:finished', () => {
     expect(sims.filter((sim) => sim.completed.length > 0).length).toBeGreaterThan(1);
     for (const sim of sims) expect(sim.messages.filter(isError)).toEqual([]);
     // Every transition has its event: queued, assigned, running, finished — once each.
-    const events = await t.store.readEvents(0, 10_000);
+    const events = await fx.server.store.readEvents(0, 10_000);
     const wanted = new Set(keys);
     const states = new Map<string, string[]>();
     for (const event of events)

@@ -1,4 +1,11 @@
-import { formatMemory, formatTime, parseCount, parseMemory, parseTime } from './value-grammar.js';
+import {
+  formatMemory,
+  formatTime,
+  parseCount,
+  parseMemory,
+  parseTime,
+  roundHalfEven,
+} from './value-grammar.js';
 
 /**
  * Measured usage (reference §3.3). Parsed values: times in seconds, memory in bytes.
@@ -94,9 +101,19 @@ function setOrDelete<T extends object>(
   else target[name] = value;
 }
 
+/**
+ * A sum of times, at the precision times are written with (microseconds): so that a value
+ * raised to a sum reads back from its dump unchanged (0.07984 + 0.024156 is
+ * 0.10399599999999999 in floating point, which dumps as "0.103996s").
+ */
+function sumTimes(...values: (number | undefined)[]): number | undefined {
+  const sum = sumDefined(...values);
+  return sum === undefined ? undefined : roundHalfEven(sum * 1e6) / 1e6;
+}
+
 /** CPU usage is at least user + system. */
 function correctCpu(cpu: CpuStats): CpuStats {
-  const usage = maxDefined(cpu.usage, sumDefined(cpu.system, cpu.user));
+  const usage = maxDefined(cpu.usage, sumTimes(cpu.system, cpu.user));
   const out = { ...cpu };
   setOrDelete(out, 'usage', usage);
   return out;
@@ -107,7 +124,7 @@ function raiseToPerCpuSum(cpu: CpuStats, cpus: Record<string, CpuStats>): CpuSta
   const all = Object.values(cpus);
   const out = { ...cpu };
   for (const field of ['usage', 'system', 'user'] as const) {
-    setOrDelete(out, field, maxDefined(cpu[field], sumDefined(...all.map((one) => one[field]))));
+    setOrDelete(out, field, maxDefined(cpu[field], sumTimes(...all.map((one) => one[field]))));
   }
   return correctCpu(out);
 }

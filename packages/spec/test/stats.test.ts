@@ -124,3 +124,23 @@ describe('keepMaxima', () => {
     expect(final.pids).toEqual({ max_usage: 2 });
   });
 });
+
+describe('the dump of parsed stats', () => {
+  it('reads back unchanged when the total is raised to the per-CPU sum', () => {
+    // 0.07984 + 0.024156 is 0.10399599999999999 in floating point: the raised total must be
+    // what its own dump ("0.103996s") reads back as, or a result differs from its file.
+    const parsed = parseStats({
+      cpu: { usage: '0.103995s', user: '0.04s', system: '0.06s' },
+      cpus: { '0': { usage: '0.07984s' }, '1': { usage: '0.024156s' } },
+    });
+    expect(parsed.cpu.usage).toBe(0.103996);
+    expect(parseStats(dumpStats(parsed))).toEqual(parsed);
+  });
+
+  it('reads back unchanged when usage is raised to user + system', () => {
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point.
+    const parsed = parseStats({ cpu: { usage: '0.25s', user: '0.1s', system: '0.2s' } });
+    expect(parsed.cpu.usage).toBe(0.3);
+    expect(parseStats(dumpStats(parsed))).toEqual(parsed);
+  });
+});

@@ -53,6 +53,7 @@ interface Response {
  */
 export class DockerClient implements DockerEngine {
   private readonly agent = new http.Agent({ keepAlive: true });
+  private prefetchedInfo: Promise<DockerInfo> | undefined;
 
   constructor(private readonly endpoint: DockerEndpoint) {}
 
@@ -207,7 +208,20 @@ export class DockerClient implements DockerEngine {
   }
 
   info(): Promise<DockerInfo> {
-    return this.call<DockerInfo>('GET', '/info');
+    const prefetched = this.prefetchedInfo;
+    this.prefetchedInfo = undefined;
+    return prefetched ?? this.call<DockerInfo>('GET', '/info');
+  }
+
+  /**
+   * Asks for `/info` now; the next `info()` gets this answer. The CLI calls it before
+   * loading its modules: the engine takes 10–90 ms to answer, time the process spends
+   * loading anyway.
+   */
+  prefetchInfo(): void {
+    const info = this.call<DockerInfo>('GET', '/info');
+    info.catch(() => undefined); // reported to whoever takes it
+    this.prefetchedInfo = info;
   }
 
   /** Closes idle keep-alive connections (so a CLI process can exit at once). */

@@ -3,40 +3,62 @@ import { dockerMessage, type DockerContainer } from './docker-engine.js';
 import { removeJail, type Jail } from './jail.js';
 import type { TaskCgroup } from './task-cgroup.js';
 
-/** Resources of one run, released in a safe order whatever happened. */
+/**
+ * Resources of one run, released in a safe order whatever happened: the container first,
+ * then its parent cgroup (which must outlive the container's stats being read), and the
+ * jail. Each removal starts at most once, as early as the run allows.
+ */
 export class Resources {
   jail: Jail | undefined;
   container: DockerContainer | undefined;
   cgroup: TaskCgroup | undefined;
+  /** Set once Docker reported the container stopped (its processes are gone). */
+  containerStopped = false;
   private containerRemoval: Promise<void> | undefined;
+  private cgroupRemoval: Promise<void> | undefined;
+  private jailRemoval: Promise<void> | undefined;
 
   constructor(private readonly logger: Logger) {}
 
-  /** Removes the container (killing it if needed), then its parent cgroup. */
+  /** Removes the container (killing it if needed). */
   removeContainer(): Promise<void> {
     this.containerRemoval ??= (async () => {
       const container = this.container;
-      if (container !== undefined) {
-        try {
-          await container.remove({ force: true, v: true });
-        } catch (error) {
-          if (!/no such container|404/i.test(dockerMessage(error))) {
-            this.logger.error('cannot remove the container', {
-              container: container.id,
-              error: dockerMessage(error),
-            });
-          }
+      if (container === undefined) return;
+      try {
+        await container.remove({ force: true, v: true });
+      } catch (error) {
+        if (!/no such container|404/i.test(dockerMessage(error))) {
+          this.logger.error('cannot remove the container', {
+            container: container.id,
+            error: dockerMessage(error),
+          });
         }
       }
-      await this.cgroup?.remove();
     })();
     return this.containerRemoval;
   }
 
+  /**
+   * Removes the parent cgroup (call once its stats are read): at once when the container is
+   * known to have stopped (Docker deletes the container's own cgroup before it reports the
+   * stop, so the parent is empty), otherwise after the container is removed.
+   */
+  removeCgroup(): Promise<void> {
+    this.cgroupRemoval ??= (
+      this.containerStopped ? Promise.resolve() : this.removeContainer()
+    ).then(() => this.cgroup?.remove());
+    return this.cgroupRemoval;
+  }
+
+  /** Removes the jail (call once the result has been taken out of it). */
+  removeJail(): Promise<void> {
+    this.jailRemoval ??= this.jail ? removeJail(this.jail, this.logger) : Promise.resolve();
+    return this.jailRemoval;
+  }
+
+  /** Releases everything; a jail still bound into a live container goes after the container. */
   async release(): Promise<void> {
-    await Promise.all([
-      this.removeContainer(),
-      this.jail ? removeJail(this.jail, this.logger) : undefined,
-    ]);
+    await Promise.all([this.removeCgroup(), this.removeContainer().then(() => this.removeJail())]);
   }
 }

@@ -114,8 +114,14 @@ export async function executeTask(
       attachOutput: true,
       labels: options.labels,
     });
-    const container = await createContainer(docker, spec, options.pull, logger);
-    resources.container = container;
+    // The parent cgroup is made while Docker creates the container: only the start needs it.
+    const [container] = await settleAll([
+      createContainer(docker, spec, options.pull, logger).then((created) => {
+        resources.container = created;
+        return created;
+      }),
+      resources.cgroup ? resources.cgroup.make() : Promise.resolve(),
+    ] as const);
     logger.debug('container created', { container: container.id, name });
     options.onEvent({ type: 'container:created', containerId: container.id, name });
 
@@ -186,14 +192,19 @@ export async function executeTask(
         run.stopped();
         options.signal?.removeEventListener('abort', onAbort);
       }
+      resources.containerStopped = true;
       logger.debug('container stopped', { status: waited.StatusCode });
-      // Independent reads after the stop, side by side; then the container can go.
-      const [inspected, measured] = await Promise.all([
-        container.inspect().catch(() => undefined),
-        resources.cgroup ? resources.cgroup.finish() : { stats: emptyStats(), oomKills: 0 },
-        finishOutput(drained, run),
-      ]);
-      void resources.removeContainer();
+      // Independent reads after the stop, side by side. The container goes as soon as Docker's
+      // view of it is read and its output drained, the parent cgroup once its stats are read:
+      // the removals overlap the rest of the run instead of following it.
+      const inspection = container.inspect().catch(() => undefined);
+      const output = finishOutput(drained, run);
+      void Promise.all([inspection, output]).then(() => resources.removeContainer());
+      const measuring = resources.cgroup
+        ? resources.cgroup.finish()
+        : Promise.resolve({ stats: emptyStats(), oomKills: 0 });
+      void measuring.then(() => resources.removeCgroup());
+      const [inspected, measured] = await Promise.all([inspection, measuring, output]);
       state = inspected?.State;
       exitCode = state?.ExitCode ?? waited.StatusCode;
       options.onEvent({ type: 'container:exited', containerId: container.id, name, exitCode });
@@ -214,8 +225,8 @@ export async function executeTask(
           });
     }
     await capture.close();
-    // The container is not needed any more: remove it while the result is written.
-    const removal = resources.removeContainer();
+    // Not needed any more: removed while the result is written.
+    const removal = Promise.all([resources.removeContainer(), resources.removeCgroup()]);
     const result = await writeResultDir(task, limits, jail, resultDir, {
       exitCode,
       stats,
@@ -223,7 +234,8 @@ export async function executeTask(
       logger,
     });
     logger.debug('result written', { dir: resultDir });
-    await removal;
+    // Everything is out of the jail; the stopped container binds nothing any more.
+    await Promise.all([removal, resources.removeJail()]);
     logger.debug('container removed');
     return result;
   } finally {

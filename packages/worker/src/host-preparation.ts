@@ -1,5 +1,5 @@
 import { KolejkaError, type Limits, type Logger } from '@kolejka/spec';
-import { formatCpuList, pickCpus, type Cgroups } from '@kolejka/observer';
+import type { Cgroups } from '@kolejka/observer';
 import { chooseGpus } from './container-spec.js';
 import type { DockerInfo } from './docker-engine.js';
 import type { Resources } from './execution-resources.js';
@@ -21,6 +21,8 @@ export async function prepareHost(
   storageSupported: boolean;
   observerSocket: boolean;
 }> {
+  // The parent cgroup is only named here: it is made beside the container's creation
+  // (Docker needs it at the start, not at the create), see execution.ts.
   const { cgroups } = context;
   const needInfo = cgroups !== undefined || limits.storage !== undefined;
   const [info, observerSocket] = await Promise.all([
@@ -30,17 +32,19 @@ export async function prepareHost(
   if (!observerSocket)
     logger.warn('the observer is not running: its socket is not bound into the container');
   const out: Awaited<ReturnType<typeof prepareHost>> = { storageSupported: false, observerSocket };
-  const [cgroup, available] = await Promise.all([
-    cgroups
-      ? TaskCgroup.create(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
-      : undefined,
-    limits.cpus !== undefined ? availableCpus(cgroups) : undefined,
-  ]);
+  const cgroup = cgroups
+    ? TaskCgroup.plan(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
+    : undefined;
+  const available = limits.cpus !== undefined ? await availableCpus(cgroups) : undefined;
   if (cgroup) {
     resources.cgroup = cgroup;
     out.cgroupParent = cgroup.dockerParent;
   }
   if (limits.cpus !== undefined && available !== undefined) {
+    // Loaded when needed, not with this module: @kolejka/observer is heavy to load (its
+    // index carries the daemon and winston), and a worker given `cgroups: null` or its own
+    // cgroup library needs nothing else from it.
+    const { formatCpuList, pickCpus } = await import('@kolejka/observer');
     out.cpuset = formatCpuList(pickCpus(available, limits.cpus, limits.cpus_offset ?? 0));
   }
   if (limits.gpus !== undefined && limits.gpus > 0) {

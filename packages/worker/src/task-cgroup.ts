@@ -26,6 +26,7 @@ export class TaskCgroup {
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
   private child: Cgroup | undefined;
+  private making: Promise<void> | undefined;
 
   private constructor(
     private readonly cgroups: Cgroups,
@@ -45,16 +46,23 @@ export class TaskCgroup {
     this.parent = cgroups.open(this.path);
   }
 
-  /** Makes the parent cgroup (cgroupfs; systemd makes its slices itself). */
-  static async create(
+  /** Names the parent cgroup; `make()` makes it (Docker needs it only at the start). */
+  static plan(
     cgroups: Cgroups,
     driver: CgroupDriver,
     name = randomBytes(8).toString('hex'),
     logger: Logger = noopLogger,
-  ): Promise<TaskCgroup> {
-    const cgroup = new TaskCgroup(cgroups, driver, name, logger);
-    if (driver === 'cgroupfs') await cgroups.create(cgroup.path);
-    return cgroup;
+  ): TaskCgroup {
+    return new TaskCgroup(cgroups, driver, name, logger);
+  }
+
+  /** Makes the parent cgroup (cgroupfs; systemd makes its slices itself). Once. */
+  make(): Promise<void> {
+    this.making ??=
+      this.driver === 'cgroupfs'
+        ? this.cgroups.create(this.path).then(() => undefined)
+        : Promise.resolve();
+    return this.making;
   }
 
   /** The container's own cgroup path. */
@@ -72,7 +80,10 @@ export class TaskCgroup {
         if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs);
       });
     };
-    this.timer = setTimeout(tick, Math.min(intervalMs, 20));
+    // The first sample at once: a short task may be gone before the next, and in a new
+    // process the first read pays one-off costs (the cgroup library probes the clock tick
+    // with `getconf`), better paid while the container runs than after it stopped.
+    this.timer = setTimeout(tick, 0);
   }
 
   private async sample(): Promise<void> {
@@ -91,24 +102,26 @@ export class TaskCgroup {
   async finish(): Promise<{ stats: Stats; oomKills: number }> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.sampling;
-    await this.sample();
-    let stats = this.sampled;
-    let oomKills = this.sampledOomKills;
-    try {
-      const [final, parentOomKills] = await Promise.all([
-        this.parent.readStats(),
-        this.parent.readOomKills().catch(() => 0),
-      ]);
-      stats = mergeStats(stats, final);
-      oomKills = Math.max(oomKills, parentOomKills);
-    } catch (error) {
-      this.logger.warn('cannot read the task cgroup', {
-        path: this.path,
-        error: (error as Error).message,
-      });
-    }
-    return { stats, oomKills };
+    // The last sample of the container's cgroup (if still there) and the parent's final
+    // figures are independent reads: side by side.
+    const [, parent] = await Promise.all([
+      this.sampling?.then(() => this.sample()) ?? this.sample(),
+      Promise.all([this.parent.readStats(), this.parent.readOomKills().catch(() => 0)]).catch(
+        (error: unknown) => {
+          this.logger.warn('cannot read the task cgroup', {
+            path: this.path,
+            error: (error as Error).message,
+          });
+          return undefined;
+        },
+      ),
+    ]);
+    if (parent === undefined) return { stats: this.sampled, oomKills: this.sampledOomKills };
+    const [final, parentOomKills] = parent;
+    return {
+      stats: mergeStats(this.sampled, final),
+      oomKills: Math.max(this.sampledOomKills, parentOomKills),
+    };
   }
 
   /**
@@ -119,6 +132,8 @@ export class TaskCgroup {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.driver === 'systemd') return; // systemd owns and collects its slices
+    // A make() still in flight would recreate what is removed here: let it finish first.
+    await this.making?.catch(() => undefined);
     try {
       await this.parent.remove();
     } catch (error) {

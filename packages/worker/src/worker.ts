@@ -129,6 +129,14 @@ export function createWorker(options: WorkerOptions = {}): Worker {
     outer?.addEventListener('abort', forward, { once: true });
     const resolved = resolveExecuteOptions({ ...executeOptions, signal: controller.signal });
     const run = (async () => {
+      // What the first run of a worker sets up (the engine client, the cgroup library, Docker's
+      // info) starts now, beside the validation: Docker answers while the task is checked.
+      const engineReady = getDocker();
+      const cgroupsReady = getCgroups();
+      const getInfo = (engine: DockerEngine): Promise<DockerInfo> => (info ??= engine.info());
+      void Promise.all([engineReady, cgroupsReady])
+        .then(([engine, found]) => (found ? getInfo(engine) : undefined))
+        .catch(() => undefined); // a failure is reported where the info is used
       const valid = await readValidTask(taskDir, logger);
       await checkResultDir(resultDir, valid.taskDir);
       const limits = await effectiveLimits(
@@ -136,11 +144,11 @@ export function createWorker(options: WorkerOptions = {}): Worker {
         resolved.limits,
         () => (gpus ??= countGpus()),
       );
-      const engine = await getDocker();
+      const engine = await engineReady;
       const context = {
         docker: engine,
-        cgroups: await getCgroups(),
-        info: () => (info ??= engine.info()),
+        cgroups: await cgroupsReady,
+        info: () => getInfo(engine),
         logger,
         sampleIntervalMs: options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS,
       };

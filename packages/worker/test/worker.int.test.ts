@@ -8,6 +8,7 @@ import {
   EXAMPLES_DIR,
   busyboxTask,
   containersNamed,
+  leftoverCgroups,
   scratch,
   writeTaskDir,
 } from './support/fixtures.js';
@@ -102,8 +103,10 @@ describe('invalid tasks are refused before anything is touched', () => {
 describe('images', () => {
   it('says clearly when an image is missing and cannot be pulled; nothing is left', async () => {
     const { task, result } = fresh('image');
+    const id = `missing-image-${process.pid}`;
     await writeTaskDir(task, {
       ...busyboxTask(['true']),
+      id,
       image: 'kolejka-test/does-not-exist:latest',
     });
     await expectError(
@@ -113,6 +116,8 @@ describe('images', () => {
     );
     await expect(stat(result)).rejects.toThrow(/ENOENT/);
     expect(await readdir(jails())).toEqual([]);
+    // The parent cgroup, made while Docker tried the create, is gone too.
+    expect((await leftoverCgroups()).filter((dir) => dir.includes(id))).toEqual([]);
   }, 60_000);
 
   it("overrides the image's entrypoint: the args are the command", async () => {

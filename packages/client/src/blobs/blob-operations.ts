@@ -23,7 +23,7 @@ export async function hasBlob(
     path: `/api/v1/blobs/${checkBlobHash(hash)}`,
     isIdempotent: true,
     acceptStatuses: [404],
-    ...(signal === undefined ? {} : { signal }),
+    signal,
   });
   return reply.response.status === 200;
 }
@@ -75,6 +75,6 @@ export async function deleteBlob(
     path: `/api/v1/blobs/${checkBlobHash(hash)}`,
     // A repeat after a lost reply would answer 404 for a blob that was just deleted.
     isIdempotent: false,
-    ...(signal === undefined ? {} : { signal }),
+    signal,
   });
 }

@@ -6,15 +6,13 @@ import { KolejkaError, type Logger } from '@kolejka/spec';
 import { abortError } from '../http/backoff.js';
 import { describeNetworkError } from '../http/network-errors.js';
 import type { Transport } from '../http/transport.js';
-import { throttled, type ProgressListener } from '../progress.js';
+import { throttled, type ProgressOptions } from '../progress.js';
 import type { RemoteBlob } from '../resources.js';
 import { localFileError, localWriteError } from '../local-errors.js';
 
-export interface TransferOptions {
+export interface TransferOptions extends ProgressOptions {
   /** Name shown in progress events (the file's name in its task or result). */
   name?: string;
-  signal?: AbortSignal;
-  onProgress?: ProgressListener;
 }
 
 // Small enough that the few chunks in flight stay a few MB, large enough for few syscalls.

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { abortError } from '../http/backoff.js';
-import { throttled, type ProgressListener } from '../progress.js';
+import { throttled } from '../progress.js';
+import type { TransferOptions } from './blob-transfer.js';
 import { localFileError } from '../local-errors.js';
 
 /** A local file's SHA-256 (the server's blob key) and size, read as a stream. */
 export async function hashFile(
   filePath: string,
-  options: { name?: string; signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  options: TransferOptions = {},
 ): Promise<{ hash: string; size: number }> {
   const name = options.name ?? filePath;
   let totalBytes: number;

@@ -8,8 +8,15 @@ import {
   type Limits,
 } from '@kolejka/spec';
 
+/** A command-line flag that sets one limit (`--gpu-memory` sets `gpu_memory`). */
+export interface LimitFlag {
+  flag: string;
+  limit: LimitName;
+  describe: string;
+}
+
 /** The limit flags of `task put` and `execute` (the original client's, reference §8.1). */
-const LIMIT_FLAGS: readonly { flag: string; limit: LimitName; describe: string }[] = [
+const LIMIT_FLAGS: readonly LimitFlag[] = [
   { flag: 'cpus', limit: 'cpus', describe: 'CPUs (a count)' },
   { flag: 'memory', limit: 'memory', describe: 'memory, e.g. 256M, 1.5G (binary units)' },
   { flag: 'swap', limit: 'swap', describe: 'swap on top of memory, e.g. 0' },
@@ -39,13 +46,20 @@ const LIMIT_FLAGS: readonly { flag: string; limit: LimitName; describe: string }
   },
 ];
 
-/** Adds the limit flags; their values use the task file grammar. */
-export function withLimitFlags<T>(yargs: Argv<T>): Argv<T> {
+/**
+ * Adds the limit flags (by default the client's; the foreman passes its capacity flags);
+ * their values use the task file grammar.
+ */
+export function withLimitFlags<T>(
+  yargs: Argv<T>,
+  flags: readonly LimitFlag[] = LIMIT_FLAGS,
+  group = "Limits (each combined with the task's: the smaller wins):",
+): Argv<T> {
   let built = yargs;
-  for (const { flag, describe } of LIMIT_FLAGS) {
+  for (const { flag, describe } of flags) {
     built = built.option(flag, {
       type: 'string',
-      group: "Limits (each combined with the task's: the smaller wins):",
+      group,
       describe,
       requiresArg: flag !== 'network',
     });
@@ -53,24 +67,38 @@ export function withLimitFlags<T>(yargs: Argv<T>): Argv<T> {
   return built;
 }
 
+/** The text of a string flag; a repeated flag gives a list, and the last one counts. */
+export function lastFlagText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const last: unknown = Array.isArray(value) ? (value as unknown[])[value.length - 1] : value;
+  return typeof last === 'string' ? last : JSON.stringify(last);
+}
+
+/** A flag's (last) value parsed by `parse`; a bad value is a KOLEJKA_VALIDATION error naming the flag. */
+export function parseFlag<T>(
+  flag: string,
+  value: unknown,
+  parse: (text: string) => T,
+): T | undefined {
+  const text = lastFlagText(value);
+  if (text === undefined) return undefined;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!isKolejkaError(error)) throw error;
+    throw new KolejkaError('KOLEJKA_VALIDATION', `--${flag}: ${error.message}`, { cause: error });
+  }
+}
+
 /** The limits given as flags, parsed (a bad value is a usage error naming the flag). */
-export function limitsFromFlags(argv: Record<string, unknown>): Limits {
+export function limitsFromFlags(
+  argv: Record<string, unknown>,
+  flags: readonly LimitFlag[] = LIMIT_FLAGS,
+): Limits {
   const limits: Limits = {};
-  for (const { flag, limit } of LIMIT_FLAGS) {
-    const raw = argv[flag];
-    if (raw === undefined) continue;
-    // A repeated flag gives a list: the last one counts.
-    const last: unknown = Array.isArray(raw) ? (raw as unknown[])[raw.length - 1] : raw;
-    const text = typeof last === 'string' ? last : JSON.stringify(last);
-    try {
-      (limits as Record<string, number | boolean>)[limit] = parseLimitValue(
-        LIMIT_KINDS[limit],
-        text,
-      );
-    } catch (error) {
-      if (!isKolejkaError(error)) throw error;
-      throw new KolejkaError('KOLEJKA_VALIDATION', `--${flag}: ${error.message}`, { cause: error });
-    }
+  for (const { flag, limit } of flags) {
+    const value = parseFlag(flag, argv[flag], (text) => parseLimitValue(LIMIT_KINDS[limit], text));
+    if (value !== undefined) (limits as Record<string, number | boolean>)[limit] = value;
   }
   return limits;
 }

@@ -7,6 +7,7 @@ import {
 } from '../config/resolve-config.js';
 import type { KolejkaClientOptions } from '../client-options.js';
 import { KolejkaClient } from '../kolejka-client.js';
+import type { ProgressOptions } from '../progress.js';
 import { ENV_NAMES, readClientEnv, type ClientEnv } from '../options.js';
 import type { CliIo } from './io.js';
 import { Output } from './output.js';
@@ -136,6 +137,12 @@ export class Session {
       ...(options.overrides ?? {}),
     });
     return this.#client;
+  }
+
+  /** What a transfer call takes from the command: its signal and, on a TTY, the progress line. */
+  transfer(): ProgressOptions & { signal: AbortSignal } {
+    const listener = this.progress.listener;
+    return { signal: this.io.signal, ...(listener === undefined ? {} : { onProgress: listener }) };
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,13 @@ export function durationMs(flag: string, value: string | undefined): number | un
   }
 }
 
+/** A count flag that must be a whole number, 1 or more (a usage error names the flag). */
+export function assertPositiveInteger(flag: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new KolejkaError('KOLEJKA_VALIDATION', `--${flag} must be a whole number, 1 or more`);
+  }
+}
+
 /** Whether the task's command succeeded: exit code 0 and no limit or signal ended it. */
 export function isSuccess(result: ResultSpec): boolean {
   return (

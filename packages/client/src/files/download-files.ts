@@ -11,19 +11,18 @@ import {
   type ValidationIssue,
 } from '@kolejka/spec';
 import { downloadBlob } from '../blobs/blob-transfer.js';
+import type { ClientContext } from '../client-context.js';
 import type { Transport } from '../http/transport.js';
 import { localWriteError } from '../local-errors.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressOptions } from '../progress.js';
 import { BLOB_HASH } from '../resources.js';
 import { mapLimited } from './map-limited.js';
 
-export interface DownloadFilesOptions {
+export interface DownloadFilesOptions extends ProgressOptions {
   transport: Transport;
   logger: Logger;
   idleTimeoutMs: number;
   concurrency: number;
-  signal?: AbortSignal;
-  onProgress?: ProgressListener;
 }
 
 /**
@@ -112,4 +111,21 @@ export async function downloadFiles(
       { path: name, ...(file.reference === undefined ? {} : { reference: file.reference }) },
     ]),
   );
+}
+
+/** `downloadFiles` with a client's transport, logger, idle timeout and concurrency. */
+export function downloadClientFiles(
+  ctx: ClientContext,
+  dir: string,
+  files: FilesSpec,
+  what: { label: string; specFile: string },
+  options: ProgressOptions,
+): Promise<FilesSpec> {
+  return downloadFiles(dir, files, what, {
+    transport: ctx.transport,
+    logger: ctx.logger,
+    idleTimeoutMs: ctx.options.idleTimeoutMs,
+    concurrency: ctx.options.concurrency,
+    ...options,
+  });
 }

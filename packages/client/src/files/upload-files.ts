@@ -1,7 +1,7 @@
 import { validationError, type FilesSpec } from '@kolejka/spec';
 import { putBlob } from '../blobs/blob-operations.js';
 import type { ClientContext } from '../client-context.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressOptions } from '../progress.js';
 import { localFiles } from './local-files.js';
 import { mapLimited } from './map-limited.js';
 
@@ -15,7 +15,7 @@ export async function uploadFiles(
   dir: string | undefined,
   files: FilesSpec,
   what: string,
-  options: { signal?: AbortSignal; onProgress?: ProgressListener },
+  options: ProgressOptions,
 ): Promise<{ files: FilesSpec; uploadedCount: number }> {
   const { local, issues } = await localFiles(dir, files);
   if (issues.length > 0) throw validationError(what, issues);

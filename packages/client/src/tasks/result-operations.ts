@@ -11,9 +11,9 @@ import {
   type ResultSpecJson,
 } from '@kolejka/spec';
 import type { ClientContext } from '../client-context.js';
-import { downloadFiles } from '../files/download-files.js';
+import { downloadClientFiles } from '../files/download-files.js';
 import { uploadFiles } from '../files/upload-files.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressOptions } from '../progress.js';
 import { checkRemoteResult, checkTaskKey, type RemoteResult } from '../resources.js';
 
 export async function getResultRecord(
@@ -26,7 +26,7 @@ export async function getResultRecord(
       method: 'GET',
       path: `/api/v1/tasks/${checkTaskKey(key)}/result`,
       isIdempotent: true,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     }),
   );
 }
@@ -41,7 +41,7 @@ export async function getResult(
   ctx: ClientContext,
   key: string,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  options: ProgressOptions = {},
 ): Promise<{ record: RemoteResult; result: ResultSpec; dir: string }> {
   const record = await getResultRecord(ctx, key, options.signal);
   const label = `result of task ${key}`;
@@ -56,17 +56,12 @@ export async function getResult(
     }
     throw error;
   }
-  const files = await downloadFiles(
+  const files = await downloadClientFiles(
+    ctx,
     dir,
     spec.files,
     { label, specFile: RESULT_SPEC_FILE },
-    {
-      transport: ctx.transport,
-      logger: ctx.logger,
-      idleTimeoutMs: ctx.options.idleTimeoutMs,
-      concurrency: ctx.options.concurrency,
-      ...options,
-    },
+    options,
   );
   const result: ResultSpec = { ...spec, files };
   await writeResult(dir, result);
@@ -82,7 +77,7 @@ export async function uploadResult(
   ctx: ClientContext,
   key: string,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  options: ProgressOptions = {},
 ): Promise<ResultSpecJson> {
   checkTaskKey(key);
   const spec = await readResult(dir);
@@ -105,7 +100,7 @@ export async function putResult(
   ctx: ClientContext,
   key: string,
   dir: string,
-  options: { attempt: number; signal?: AbortSignal; onProgress?: ProgressListener },
+  options: ProgressOptions & { attempt: number },
 ): Promise<RemoteResult> {
   const result = await uploadResult(ctx, key, dir, options);
   return checkRemoteResult(
@@ -114,7 +109,7 @@ export async function putResult(
       path: `/api/v1/tasks/${key}/result`,
       json: { attempt: options.attempt, result },
       isIdempotent: true,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     }),
   );
 }
@@ -129,6 +124,6 @@ export async function deleteResult(
     method: 'DELETE',
     path: `/api/v1/tasks/${checkTaskKey(key)}/result`,
     isIdempotent: false,
-    ...(signal === undefined ? {} : { signal }),
+    signal,
   });
 }

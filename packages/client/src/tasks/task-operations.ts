@@ -17,9 +17,9 @@ import {
   type TaskState,
 } from '@kolejka/spec';
 import type { ClientContext } from '../client-context.js';
-import { downloadFiles } from '../files/download-files.js';
+import { downloadClientFiles } from '../files/download-files.js';
 import { uploadFiles } from '../files/upload-files.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressOptions } from '../progress.js';
 import {
   checkRemoteTask,
   checkTaskKey,
@@ -28,15 +28,13 @@ import {
   type TaskPage,
 } from '../resources.js';
 
-export interface PutTaskOptions {
+export interface PutTaskOptions extends ProgressOptions {
   /** Where the `path`s of a spec given as an object are (a task dir is its own base). */
   baseDir?: string;
   /** Limits combined with the task's (on top of the client's `limits`). */
   limits?: Limits | LimitsJson;
   /** Queue priority, -1000..1000 (higher first). */
   priority?: number;
-  signal?: AbortSignal;
-  onProgress?: ProgressListener;
 }
 
 export interface PutTaskResult {
@@ -81,7 +79,7 @@ export async function putTask(
       },
       // Each POST makes a new task: never resent once it may have arrived.
       isIdempotent: false,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     }),
   );
   ctx.logger.info('task submitted', {
@@ -102,7 +100,7 @@ export async function getTaskRecord(
       method: 'GET',
       path: `/api/v1/tasks/${checkTaskKey(key)}`,
       isIdempotent: true,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     }),
   );
 }
@@ -115,21 +113,16 @@ export async function getTask(
   ctx: ClientContext,
   key: string,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  options: ProgressOptions = {},
 ): Promise<{ task: RemoteTask; spec: TaskSpec; dir: string }> {
   const task = await getTaskRecord(ctx, key, options.signal);
   const spec = parseTask(task.spec);
-  const files = await downloadFiles(
+  const files = await downloadClientFiles(
+    ctx,
     dir,
     spec.files,
     { label: `task ${key}`, specFile: TASK_SPEC_FILE },
-    {
-      transport: ctx.transport,
-      logger: ctx.logger,
-      idleTimeoutMs: ctx.options.idleTimeoutMs,
-      concurrency: ctx.options.concurrency,
-      ...options,
-    },
+    options,
   );
   const local: TaskSpec = { ...spec, files };
   await writeTask(dir, local);
@@ -171,7 +164,7 @@ export async function listTasks(
       method: 'GET',
       path: `/api/v1/tasks${search === '' ? '' : `?${search}`}`,
       isIdempotent: true,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     }),
   );
 }
@@ -206,7 +199,7 @@ export async function cancelTask(
       method: 'POST',
       path: `/api/v1/tasks/${checkTaskKey(key)}/cancel`,
       isIdempotent: false,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     }),
   );
 }
@@ -221,6 +214,6 @@ export async function deleteTask(
     method: 'DELETE',
     path: `/api/v1/tasks/${checkTaskKey(key)}`,
     isIdempotent: false,
-    ...(signal === undefined ? {} : { signal }),
+    signal,
   });
 }

@@ -9,6 +9,7 @@ import {
 } from '@kolejka/spec';
 import type { Principal } from '../auth/principal.js';
 import { InvalidMessageCounter, protocolErrorOf, rawBytes } from '../scheduler/invalid-messages.js';
+import { WebSocketLiveness } from '../scheduler/websocket-liveness.js';
 import type { EventSink, EventsHub, Subscription } from './events-hub.js';
 
 const POLICY_CLOSE = 1008;
@@ -20,7 +21,7 @@ class EventsChannel implements EventSink {
   private readonly sub: Subscription;
   private queue: Promise<void> = Promise.resolve();
   private readonly invalid = new InvalidMessageCounter();
-  private isAlive = true;
+  private readonly liveness: WebSocketLiveness;
 
   constructor(
     private readonly hub: EventsHub,
@@ -30,7 +31,7 @@ class EventsChannel implements EventSink {
   ) {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     this.sub = hub.attach(this);
-    ws.on('pong', () => (this.isAlive = true));
+    this.liveness = new WebSocketLiveness(ws);
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
       this.queue = this.queue.then(() => this.receive(data, isBinary));
@@ -54,12 +55,7 @@ class EventsChannel implements EventSink {
   }
 
   ping(): void {
-    if (!this.isAlive) {
-      this.ws.terminate();
-      return;
-    }
-    this.isAlive = false;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+    this.liveness.ping();
   }
 
   private async receive(data: RawData, isBinary: boolean): Promise<void> {

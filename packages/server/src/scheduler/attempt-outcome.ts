@@ -20,11 +20,15 @@ export function attemptOutcome(
   const isCurrent = event.attempt === held.attempt;
   if (isCurrent && LEASED.has(event.state) && event.assignee === foremanId) return undefined;
   if (isCurrent && event.state === 'finished') return { isFinished: true, reason: 'finished' };
-  const reason =
-    event.state === 'cancelled'
-      ? 'the task was cancelled'
-      : event.state === 'failed'
-        ? 'the task failed'
-        : `attempt ${held.attempt} is no longer current (the task is ${event.state} at attempt ${event.attempt})`;
-  return { isFinished: false, reason };
+  return { isFinished: false, reason: attemptOverReason(event, held.attempt) };
+}
+
+/** Why attempt `attempt` is over, given the task as it is now (state and current attempt). */
+export function attemptOverReason(
+  task: { state: string; attempt: number },
+  attempt: number,
+): string {
+  if (task.state === 'cancelled') return 'the task was cancelled';
+  if (task.state === 'failed') return 'the task failed';
+  return `attempt ${attempt} is no longer current (the task is ${task.state} at attempt ${task.attempt})`;
 }

@@ -14,10 +14,12 @@ import {
 } from '@kolejka/spec';
 import { isAdmin, type Principal } from '../auth/principal.js';
 import { taskNotFound } from '../domain/task-access.js';
+import { attemptOverReason } from './attempt-outcome.js';
 import { InvalidMessageCounter, protocolErrorOf, rawBytes } from './invalid-messages.js';
 import { ForemanSession } from './foreman-session.js';
 import { CLOSE_CODES, type ForemenRegistry } from './foremen-registry.js';
 import { requirementsOf } from './queue-index.js';
+import { WebSocketLiveness } from './websocket-liveness.js';
 
 /**
  * One WebSocket of a foreman: validates every message with the spec's parser, answers bad
@@ -30,7 +32,7 @@ export class ForemanChannel {
   private session: ForemanSession | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly invalid = new InvalidMessageCounter();
-  private isAlive = true;
+  private readonly liveness: WebSocketLiveness;
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -40,7 +42,7 @@ export class ForemanChannel {
   ) {
     const { settings } = registry.scheduler;
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
-    ws.on('pong', () => (this.isAlive = true));
+    this.liveness = new WebSocketLiveness(ws);
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
       this.queue = this.queue.then(() => this.receive(data, isBinary));
@@ -61,12 +63,7 @@ export class ForemanChannel {
   }
 
   ping(): void {
-    if (!this.isAlive) {
-      this.ws.terminate();
-      return;
-    }
-    this.isAlive = false;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+    this.liveness.ping();
   }
 
   close(code: number, reason: string): void {
@@ -210,11 +207,25 @@ export class ForemanChannel {
         ? []
         : await store.renewLeases(session.id, running, new Date(now.getTime() + settings.leaseMs)),
     );
-    for (const task of running)
-      if (!renewed.has(task.key))
-        this.withdraw(session, task, 'this attempt is not yours any more');
+    for (const task of running) if (!renewed.has(task.key)) await this.withdrawLost(session, task);
     // Also heals the record if another process marked it offline by mistake.
     await store.updateForeman(session.id, { lastHeartbeatAt: now, isOnline: true, serverId });
+  }
+
+  /**
+   * A task the foreman still lists whose lease could not be renewed: its attempt is over. The
+   * foreman is told why, as the event would tell it (which may not have been read yet). For a
+   * result sent in task:finished this cancel is also how the foreman learns it was stored.
+   */
+  private async withdrawLost(session: ForemanSession, task: TaskAttempt): Promise<void> {
+    const record = await this.registry.scheduler.store.getTask(task.key);
+    const reason =
+      record === undefined
+        ? 'the task was deleted'
+        : record.state === 'finished' && record.attempt === task.attempt
+          ? 'the result of this attempt is stored'
+          : attemptOverReason(record, task.attempt);
+    this.withdraw(session, task, reason);
   }
 
   private async hello(hello: ForemanHello): Promise<void> {

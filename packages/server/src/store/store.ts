@@ -1,4 +1,4 @@
-import type { LimitsJson, ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
+import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolejka/spec';
 
 /**
  * The server's one narrow storage interface. Two engines implement it — SQLite (embedded
@@ -75,17 +75,9 @@ export interface ReferenceRecord {
   accessedAt: Date;
 }
 
-export const TASK_STATES = [
-  'waiting',
-  'queued',
-  'assigned',
-  'running',
-  'finished',
-  'failed',
-  'cancelled',
-] as const;
-export type TaskState = (typeof TASK_STATES)[number];
-export const TERMINAL_TASK_STATES: readonly TaskState[] = ['finished', 'failed', 'cancelled'];
+// The states are spec's (one list for server, client and foreman); re-exported for the
+// modules that take every store type from here.
+export { TASK_STATES, TERMINAL_TASK_STATES, type TaskState } from '@kolejka/spec';
 
 export interface TaskRecord {
   /** uuid4 hex issued by the server. */

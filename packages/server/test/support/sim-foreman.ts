@@ -114,7 +114,13 @@ export class SimForeman {
         m.type === 'server:welcome' && this.messages.indexOf(m) >= seen;
       void this.next(isNewWelcome, 10_000).then((message) => {
         this.welcome = message as ServerWelcome;
-        for (const task of this.welcome.dropped) this.running.delete(task.key);
+        for (const task of this.welcome.dropped) {
+          const hadResult = this.mode === 'complete' && this.running.get(task.key) === task.attempt;
+          this.running.delete(task.key);
+          // As a real foreman does: a result whose post may have been lost with the old
+          // server is posted again to learn its fate (200: it was stored; 409: attempt lost).
+          if (hadResult) void this.putResult(task.key, task.attempt).catch(() => undefined);
+        }
         // Results a lost connection kept from being posted go to the new server.
         if (this.mode === 'complete')
           for (const task of this.welcome.kept) void this.complete(task.key, task.attempt);

@@ -26,12 +26,7 @@ export function blobCommands(run: Runner) {
           (argv) =>
             run(argv, async (session) => {
               const client = await session.client();
-              const blob = await client.putBlob(argv.file, {
-                signal: session.io.signal,
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
-              });
+              const blob = await client.putBlob(argv.file, session.transfer());
               session.progress.stop();
               session.output.value(blob.hash, {
                 hash: blob.hash,
@@ -50,12 +45,7 @@ export function blobCommands(run: Runner) {
           (argv) =>
             run(argv, async (session) => {
               const client = await session.client();
-              const blob = await client.getBlob(argv.hash, argv.path, {
-                signal: session.io.signal,
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
-              });
+              const blob = await client.getBlob(argv.hash, argv.path, session.transfer());
               session.progress.stop();
               session.output.info(`${blob.hash} → ${blob.path} (${blob.size} bytes)`, blob);
             }),

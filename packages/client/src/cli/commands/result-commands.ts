@@ -1,15 +1,10 @@
 import type { Argv } from 'yargs';
-import { KolejkaError, dumpResult } from '@kolejka/spec';
+import { dumpResult } from '@kolejka/spec';
 import { EXIT } from '../exit-codes.js';
 import type { Runner } from '../runner.js';
+import { keyArg, targetDirArg } from './positionals.js';
 import type { GlobalArgs } from '../session.js';
-import { durationMs, resultFigures, resultSummary } from '../values.js';
-
-const keyArg = {
-  type: 'string',
-  demandOption: true,
-  describe: 'Task key (32 hex digits)',
-} as const;
+import { assertPositiveInteger, durationMs, resultFigures, resultSummary } from '../values.js';
 
 export function resultCommands(run: Runner) {
   return {
@@ -20,21 +15,11 @@ export function resultCommands(run: Runner) {
         .command(
           'get <key> <dir>',
           "Download a task's result into a directory (kolejka_result.json and its files)",
-          (command) =>
-            command.positional('key', keyArg).positional('dir', {
-              type: 'string',
-              demandOption: true,
-              describe: 'Target directory',
-            }),
+          (command) => command.positional('key', keyArg).positional('dir', targetDirArg),
           (argv) =>
             run(argv, async (session) => {
               const client = await session.client();
-              const got = await client.getResult(argv.key, argv.dir, {
-                signal: session.io.signal,
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
-              });
+              const got = await client.getResult(argv.key, argv.dir, session.transfer());
               session.progress.stop();
               session.output.info(
                 `${argv.key}: ${resultSummary(got.result)}; result in ${got.dir}`,
@@ -62,11 +47,8 @@ export function resultCommands(run: Runner) {
               const client = await session.client();
               session.progress.waitFor(argv.key, 'waiting');
               const outcome = await client.waitForResult(argv.key, {
-                signal: session.io.signal,
+                ...session.transfer(),
                 ...(timeoutMs === undefined ? {} : { timeoutMs }),
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
               });
               session.progress.stop();
               const reason = outcome.reason === undefined ? '' : `: ${outcome.reason}`;
@@ -106,19 +88,11 @@ export function resultCommands(run: Runner) {
               }),
           (argv) =>
             run(argv, async (session) => {
-              if (!Number.isInteger(argv.attempt) || argv.attempt < 1) {
-                throw new KolejkaError(
-                  'KOLEJKA_VALIDATION',
-                  '--attempt must be a whole number, 1 or more',
-                );
-              }
+              assertPositiveInteger('attempt', argv.attempt);
               const client = await session.client();
               const result = await client.putResult(argv.key, argv.dir, {
                 attempt: argv.attempt,
-                signal: session.io.signal,
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
+                ...session.transfer(),
               });
               session.progress.stop();
               session.output.info(`result of ${argv.key} stored (attempt ${result.attempt})`, {

@@ -3,7 +3,9 @@ import { KolejkaError, TASK_STATES, type TaskState } from '@kolejka/spec';
 import type { RemoteTask } from '../../resources.js';
 import { limitsFromFlags, withLimitFlags } from '../limit-flags.js';
 import type { Runner } from '../runner.js';
+import { keyArg, targetDirArg } from './positionals.js';
 import type { GlobalArgs } from '../session.js';
+import { assertPositiveInteger } from '../values.js';
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -34,12 +36,6 @@ function states(values: readonly string[] | undefined): TaskState[] | undefined 
   return list.length === 0 ? undefined : (list as TaskState[]);
 }
 
-const keyArg = {
-  type: 'string',
-  demandOption: true,
-  describe: 'Task key (32 hex digits)',
-} as const;
-
 export function taskCommands(run: Runner) {
   return {
     command: 'task <command>',
@@ -63,11 +59,8 @@ export function taskCommands(run: Runner) {
             run(argv, async (session) => {
               const client = await session.client({ limits: limitsFromFlags(argv) });
               const { task, uploadedCount } = await client.putTaskDetailed(argv['task-dir'], {
-                signal: session.io.signal,
+                ...session.transfer(),
                 ...(argv.priority === undefined ? {} : { priority: argv.priority }),
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
               });
               session.progress.stop();
               session.output.value(task.key, {
@@ -81,21 +74,11 @@ export function taskCommands(run: Runner) {
         .command(
           'get <key> <dir>',
           'Download a task into a directory (kolejka_task.json with local paths, and its files)',
-          (command) =>
-            command.positional('key', keyArg).positional('dir', {
-              type: 'string',
-              demandOption: true,
-              describe: 'Target directory',
-            }),
+          (command) => command.positional('key', keyArg).positional('dir', targetDirArg),
           (argv) =>
             run(argv, async (session) => {
               const client = await session.client();
-              const got = await client.getTask(argv.key, argv.dir, {
-                signal: session.io.signal,
-                ...(session.progress.listener === undefined
-                  ? {}
-                  : { onProgress: session.progress.listener }),
-              });
+              const got = await client.getTask(argv.key, argv.dir, session.transfer());
               session.progress.stop();
               session.output.info(
                 `${got.task.key} → ${got.dir} (${Object.keys(got.spec.files).length} files)`,
@@ -133,12 +116,7 @@ export function taskCommands(run: Runner) {
               }),
           (argv) =>
             run(argv, async (session) => {
-              if (!Number.isInteger(argv.limit) || argv.limit < 1) {
-                throw new KolejkaError(
-                  'KOLEJKA_VALIDATION',
-                  '--limit must be a whole number, 1 or more',
-                );
-              }
+              assertPositiveInteger('limit', argv.limit);
               const client = await session.client();
               const selected = states(argv.state);
               const items: RemoteTask[] = [];
