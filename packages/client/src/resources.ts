@@ -1,41 +1,10 @@
-import {
-  KolejkaError,
-  TASK_STATES,
-  type ResultSpecJson,
-  type TaskSpecJson,
-  type TaskState,
-} from '@kolejka/spec';
+import { KolejkaError, TASK_STATES, type ResultView, type TaskView } from '@kolejka/spec';
 
-/** A task as API v1 shows it (`GET /api/v1/tasks/{key}`); times are ISO-8601 text. */
-export interface RemoteTask {
-  key: string;
-  owner: string;
-  state: TaskState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  assignee?: string;
-  leaseExpiresAt?: string;
-  /** Why the task failed or was cancelled. */
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-  assignedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Canonical task spec; `files[*].reference` are blob hashes. */
-  spec: TaskSpecJson;
-}
+/** A task as API v1 shows it (`GET /api/v1/tasks/{key}`); the shape is spec's. */
+export type RemoteTask = TaskView;
 
-/** A result as API v1 shows it (`GET /api/v1/tasks/{key}/result`). */
-export interface RemoteResult {
-  taskKey: string;
-  attempt: number;
-  poster: string;
-  createdAt: string;
-  /** Canonical result spec; `files[*].reference` are blob hashes. */
-  spec: ResultSpecJson;
-}
+/** A result as API v1 shows it (`GET /api/v1/tasks/{key}/result`); the shape is spec's. */
+export type RemoteResult = ResultView;
 
 /** A stored blob (`PUT /api/v1/blobs/{hash}`). */
 export interface RemoteBlob {

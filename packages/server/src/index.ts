@@ -72,7 +72,7 @@ export {
 export { submitTask, type SubmitOptions } from './domain/task-submission.js';
 export { dequeueTasks, type DequeueRequest } from './domain/dequeue.js';
 export { mayReadHash, resolveFileReference } from './domain/blob-access.js';
-export { taskView, resultView, type ResultView, type TaskView } from './api/v1/views.js';
+export { taskView, resultView } from './api/v1/views.js';
 export { runCli } from './cli/main.js';
 export type { CliIo } from './cli/io.js';
 export {

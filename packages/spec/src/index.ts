@@ -95,6 +95,7 @@ export {
   isTerminalTaskState,
   type TaskState,
 } from './task-state.js';
+export type { ResultView, TaskView } from './api-views.js';
 export {
   FOREMAN_PROTOCOL_VERSIONS,
   RESULTS_IN_FINISHED_PROTOCOL,

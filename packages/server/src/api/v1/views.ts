@@ -1,40 +1,11 @@
-import type { ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
+import type { ResultView, TaskView } from '@kolejka/spec';
 import type {
   BlobRecord,
   ResultRecord,
   TaskRecord,
-  TaskState,
   TokenRecord,
   UserRecord,
 } from '../../store/store.js';
-
-/** A task as the v1 API shows it (times as ISO-8601 UTC text). */
-export interface TaskView {
-  key: string;
-  owner: string;
-  state: TaskState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  assignee?: string;
-  leaseExpiresAt?: string;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-  assignedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Canonical spec; `files[*].reference` are blob hashes. */
-  spec: TaskSpecJson;
-}
-
-export interface ResultView {
-  taskKey: string;
-  attempt: number;
-  poster: string;
-  createdAt: string;
-  spec: ResultSpecJson;
-}
 
 const iso = (date: Date | undefined): string | undefined => date?.toISOString();
 
