@@ -26,7 +26,7 @@
 # Usage: prepare-docker.sh [--with-node-images]
 # Environment: KOLEJKA_DOCKERD_LOG (default /var/log/kolejka-dockerd.log),
 #              KOLEJKA_IMAGE_WORKDIR (default /var/tmp/kolejka-images),
-#              KOLEJKA_DEBIAN_MIRROR (default: the first deb.debian.org-style URI apt uses).
+#              KOLEJKA_DEBIAN_MIRROR (default: the first Debian archive URI in apt's sources).
 set -euo pipefail
 
 # Bump an image's recipe version when its recipe changes: images with an older label are rebuilt.
@@ -130,7 +130,9 @@ debian_mirror() {
   local uri
   uri=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
         | head -n 1 | awk '{print $2}') || true
-  echo "${uri:-http://deb.debian.org/debian}"
+  # No built-in default: the archive to use is the one this machine's apt is set up for.
+  [ -n "$uri" ] || die "no Debian archive found in apt's sources (/etc/apt/sources.list*); set KOLEJKA_DEBIAN_MIRROR"
+  echo "$uri"
 }
 
 debian_rootfs() { # DIR: a minbase bookworm tree

@@ -17,7 +17,8 @@ import {
 /*
  * `npm i -g @kolejka/client` as a user runs it. Nothing is published from here, so the
  * packages are packed with `pnpm pack` (which turns workspace: and catalog: references into
- * versions) and served by a registry stub that sends every other package to npmjs.org.
+ * versions) and served by a registry stub that sends every other package to the registry npm is
+ * configured with (`npm config get registry`).
  * Slow (npm downloads the dependencies; better-sqlite3 compiles, about a minute).
  */
 

@@ -32,7 +32,11 @@ export interface RegistryStub {
   close(): Promise<void>;
 }
 
-const UPSTREAM = 'https://registry.npmjs.org';
+/** The registry npm is configured with on this machine (the stub sends everything else there). */
+async function upstreamRegistry(): Promise<string> {
+  const { stdout } = await run('npm', ['config', 'get', 'registry']);
+  return stdout.trim().replace(/\/+$/, '');
+}
 
 /**
  * The smallest npm registry that lets `npm install` find packages nobody published: it
@@ -40,6 +44,7 @@ const UPSTREAM = 'https://registry.npmjs.org';
  * every other request to the real registry (which npm can reach here).
  */
 export async function startRegistryStub(packages: PackedPackage[]): Promise<RegistryStub> {
+  const upstream = await upstreamRegistry();
   const byName = new Map<string, { packument: string; tarball: string; file: string }>();
   const served: string[] = [];
   const server = createServer((request, response) => {
@@ -66,7 +71,7 @@ export async function startRegistryStub(packages: PackedPackage[]): Promise<Regi
         response.end(bytes);
         return;
       }
-      response.writeHead(302, { location: `${UPSTREAM}${url.pathname}${url.search}` });
+      response.writeHead(302, { location: `${upstream}${url.pathname}${url.search}` });
       response.end();
     })().catch((error: unknown) => {
       response.writeHead(500);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyStats, KolejkaError, type Limits, type Stats } from '@kolejka/spec';
 import type { Cgroup, Cgroups } from './cgroups.js';
-import type { V1Controller, V1Mounts } from './cgroups-v1.js';
+import type { V1Controller, V1Mounts } from './v1-mounts.js';
 import {
   cgroupDir,
   descendantDirs,

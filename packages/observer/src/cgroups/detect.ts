@@ -2,7 +2,8 @@ import path from 'node:path';
 import { KolejkaError } from '@kolejka/spec';
 import type { CgroupVersion, Cgroups, CgroupsOptions, DetectCgroups } from './cgroups.js';
 import { fileExists } from './cgroup-fs.js';
-import { CgroupsV1, findV1Mounts } from './cgroups-v1.js';
+import { CgroupsV1 } from './cgroups-v1.js';
+import { findV1Mounts } from './v1-mounts.js';
 import { CgroupsV2 } from './cgroups-v2.js';
 import { resolveCgroupsOptions } from './resolved-options.js';
 
