@@ -11,19 +11,14 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export { noopLogger, type LogMeta, type Logger } from './logger.js';
-export { formatPythonFloat, parsePythonFloat, pythonStr } from './python-float.js';
 export {
   formatMemory,
   formatTime,
   parseBigint,
   parseBool,
   parseCount,
-  parseInteger,
   parseMemory,
-  parseStrList,
   parseTime,
-  roundHalfEven,
-  type GrammarValue,
 } from './value-grammar.js';
 export {
   CONSUMABLE_LIMITS,
@@ -34,7 +29,6 @@ export {
   normalizeLimits,
   parseLimitValue,
   parseLimits,
-  type LimitKind,
   type LimitName,
   type Limits,
   type LimitsJson,
@@ -55,7 +49,7 @@ export {
   type StatsJson,
 } from './stats.js';
 export { TERMINATION_REASONS, type Termination, type TerminationReason } from './termination.js';
-export { dumpFiles, parseFiles, type FileSpec, type FilesSpec } from './files.js';
+export type { FileSpec, FilesSpec } from './files.js';
 export {
   assertRunnable,
   dumpTask,
@@ -64,28 +58,20 @@ export {
   type TaskSpec,
   type TaskSpecJson,
 } from './task.js';
-export {
-  dumpResult,
-  emptyResult,
-  parseResult,
-  type ResultSpec,
-  type ResultSpecJson,
-} from './result.js';
+export { dumpResult, parseResult, type ResultSpec, type ResultSpecJson } from './result.js';
 export { canonicalJson, compareCodePoints } from './canonical-json.js';
 export { readResult, readTask, writeResult, writeTask, type WriteSpecOptions } from './spec-dir.js';
-export { isInside, isSafeRelativePath, relativePathProblem, resolveInside } from './paths.js';
-export { SCHEMAS, assertSchema, schemaIssues, type SchemaName } from './validator.js';
+export { isInside, relativePathProblem, resolveInside } from './paths.js';
+export { SCHEMAS, assertSchema, schemaIssues } from './validator.js';
 export { demandOf, releaseCapacity, takeCapacity, type Demand } from './capacity.js';
 export { matchTask, type ForemanOffer, type Match, type TaskRequirements } from './matching.js';
 export {
   CONTAINER_HOSTNAME,
   CONTAINER_RESULT_DIR,
   CONTAINER_TASK_DIR,
-  CONTAINER_WORK_DIR,
   OBSERVER_PID_PATH,
   OBSERVER_SOCKET_PATH,
   RESULT_SPEC_FILE,
-  TASK_DEFAULT_PATH,
   TASK_SPEC_FILE,
   taskDefaultEnvironment,
 } from './constants.js';

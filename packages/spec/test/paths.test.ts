@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isInside, isSafeRelativePath, resolveInside } from '../src/index.js';
+import { isInside, resolveInside } from '../src/index.js';
+import { isSafeRelativePath } from '../src/paths.js';
 
 describe('resolveInside', () => {
   it('joins safe relative paths', () => {

@@ -10,8 +10,8 @@ import {
   parseForemanMessage,
   parseServerMessage,
   schemaIssues,
-  type SchemaName,
 } from '../src/index.js';
+import { type SchemaName } from '../src/validator.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPythonFloat, parsePythonFloat, pythonStr } from '../src/index.js';
+import { formatPythonFloat, parsePythonFloat, pythonStr } from '../src/python-float.js';
 
 describe('formatPythonFloat', () => {
   // Each right-hand side is Python 3's repr() of the left-hand side.

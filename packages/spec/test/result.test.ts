@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, dumpResult, emptyResult, parseResult } from '../src/index.js';
+import { canonicalJson, dumpResult, parseResult } from '../src/index.js';
+import { emptyResult } from '../src/result.js';
 import { fixture, fixtureJson } from './fixtures.js';
 
 describe('parseResult', () => {

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { SCHEMAS, schemaIssues, type SchemaName } from '../src/index.js';
+import { SCHEMAS, schemaIssues } from '../src/index.js';
+import { type SchemaName } from '../src/validator.js';
 
 // The validator skips the meta-schema check at run time (it would cost every CLI process a
 // compile of the meta-schema): the schemas are checked here instead, once.

@@ -3,14 +3,13 @@ import {
   KolejkaError,
   formatMemory,
   formatTime,
-  parseBigint,
   parseBool,
+  parseBigint,
   parseCount,
-  parseInteger,
   parseMemory,
-  parseStrList,
   parseTime,
 } from '../src/index.js';
+import { parseInteger, parseStrList } from '../src/value-grammar.js';
 
 // Expected values were produced by the original's parsing code under Python 3.11
 // (parse_time → timedelta → str(total_seconds()) + "s"; int(round(...)) for memory).
