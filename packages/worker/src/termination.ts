@@ -17,8 +17,14 @@ export interface ExitFacts {
   outputLimitBytes?: number;
 }
 
+// Linux gives some numbers two names; the result names the one that `kill -l` and the
+// original platform print (SIGABRT, not SIGIOT; SIGIO, not SIGPOLL).
+const ALIASES = new Set(['SIGIOT', 'SIGPOLL', 'SIGUNUSED', 'SIGCLD']);
+
 const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name]),
+  Object.entries(constants.signals)
+    .filter(([name]) => !ALIASES.has(name))
+    .map(([name, number]) => [number, name]),
 );
 
 /** The name of a signal number ("SIGKILL"), or "SIG<n>" when unknown. */

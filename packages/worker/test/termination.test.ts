@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideTermination } from '../src/index.js';
+import { signalName } from '../src/termination.js';
 
 describe('termination reasons', () => {
   it('exited: the command ended by itself', () => {
@@ -51,5 +52,13 @@ describe('termination reasons', () => {
       message: 'killed by SIGSEGV',
     });
     expect(decideTermination({ exitCode: 255, oomKilled: false })).toEqual({ reason: 'exited' });
+  });
+
+  it('names each signal as kill -l does, not by its alias', () => {
+    expect(signalName(6)).toBe('SIGABRT');
+    expect(signalName(29)).toBe('SIGIO');
+    expect(signalName(9)).toBe('SIGKILL');
+    expect(signalName(17)).toBe('SIGCHLD');
+    expect(signalName(99)).toBe('SIG99');
   });
 });
