@@ -1,127 +1,84 @@
 import { createRequire } from 'node:module';
 import express, { Router, type Express } from 'express';
-import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
-import type { AppContext } from './app-context.js';
-import { authRoutes } from './api/v1/auth-routes.js';
-import { blobRoutes } from './api/v1/blob-routes.js';
-import { queueRoutes } from './api/v1/queue-routes.js';
-import { resultRoutes } from './api/v1/result-routes.js';
-import { taskRoutes } from './api/v1/task-routes.js';
-import { buildOpenApiDocument, openApiRoutes } from './api/openapi.js';
-import type { RouteModule } from './api/route-module.js';
-import { bearerAuth } from './auth/bearer.js';
-import type { BlobStore } from './blobs/blob-store.js';
-import { CallbackDispatcher } from './callbacks.js';
+import { bearerAuth } from './accounts/bearer-auth.js';
+import { tokenRoutes } from './accounts/token-routes.js';
+import { blobRoutes } from './blobs/blob-routes.js';
 import { compatBlobRoutes } from './compat/blob-routes.js';
+import { compatAuth } from './compat/compat-auth.js';
 import { compatQueueRoutes } from './compat/queue-routes.js';
-import { sessionRoutes } from './compat/session-routes.js';
-import { compatAuth } from './compat/session-auth.js';
+import { compatSessionRoutes } from './compat/session-routes.js';
 import { compatTaskRoutes } from './compat/task-routes.js';
-import { EventsHub } from './events/events-hub.js';
 import { eventsRoutes } from './events/events-routes.js';
-import { postResult } from './domain/results.js';
-import { mayReadTask } from './domain/task-access.js';
+import { foremanRoutes } from './foremen/foreman-routes.js';
 import { errorMiddleware, setErrorStyle } from './http/errors.js';
 import { routeFallback } from './http/fallback.js';
-import { Metrics, mountRecorder, requestObserver } from './metrics.js';
+import type { RouteModule } from './http/route-module.js';
 import { healthRoutes } from './ops/health-routes.js';
-import { foremanRoutes } from './scheduler/foreman-routes.js';
-import { Scheduler } from './scheduler/scheduler.js';
-import { resolveServerSettings, type ServerSettingsOptions } from './settings.js';
-import type { Store } from './store/store.js';
+import { mountRecorder, requestObserver } from './ops/metrics.js';
+import { buildOpenApiDocument, openApiRoutes } from './ops/openapi.js';
+import { settingsRoutes } from './ops/settings-routes.js';
+import { resultRoutes } from './results/result-routes.js';
+import { createServices, type ServerServices, type ServicesOptions } from './services.js';
+import { queueRoutes } from './tasks/queue-routes.js';
+import { taskRoutes } from './tasks/task-routes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-export interface CreateAppOptions {
-  store: Store;
-  blobs: BlobStore;
-  /** Policy (limits, images, callbacks, sizes, leases); defaults documented on each field. */
-  settings?: ServerSettingsOptions;
-  logger?: Logger;
-  /** The time source (tests move it). Default: `() => new Date()`. */
-  clock?: () => Date;
+export interface CreateAppOptions extends ServicesOptions {
   /** More routes; documented in openapi.json too. */
   modules?: readonly RouteModule[];
-  /** This process's id among the server processes of one store. Default: a random one. */
-  serverId?: string;
 }
 
-/** The built-in route modules, in registration order. */
-export const BUILT_IN_MODULES: readonly RouteModule[] = [
-  healthRoutes,
-  authRoutes,
-  blobRoutes,
-  taskRoutes,
-  resultRoutes,
-  queueRoutes,
-  foremanRoutes,
-  eventsRoutes,
-  sessionRoutes,
-  compatBlobRoutes,
-  compatTaskRoutes,
-  compatQueueRoutes,
-];
-
-const contexts = new WeakMap<Express, AppContext>();
-
-/** The context an app was created with (its store, settings, callback dispatcher…). */
-export function appContextOf(app: Express): AppContext {
-  const context = contexts.get(app);
-  if (context === undefined) throw new KolejkaError('KOLEJKA_INTERNAL', 'Not a Kolejka app');
-  return context;
+/** The built-in route modules, in registration order, each given the ports it uses. */
+function builtInModules(services: ServerServices): RouteModule[] {
+  return [
+    healthRoutes(services),
+    tokenRoutes(services),
+    settingsRoutes(services),
+    blobRoutes(services),
+    taskRoutes(services),
+    resultRoutes(services),
+    queueRoutes(services),
+    foremanRoutes(services),
+    eventsRoutes(services),
+    compatSessionRoutes(services),
+    compatBlobRoutes(services),
+    compatTaskRoutes(services),
+    compatQueueRoutes(services),
+  ];
 }
 
 /**
  * The Express app of the server: `/healthz` and `/metrics`, API v1 under `/api/v1`, and the
- * original-compatible API at the root. No global body parser: every route reads its own
- * body (the original client sends raw JSON without a Content-Type).
+ * original-compatible API at the root. Its scheduler stays inert: `startServer` runs one.
  */
 export function createApp(options: CreateAppOptions): Express {
-  const logger = options.logger ?? noopLogger;
-  const settings = resolveServerSettings(options.settings);
-  const clock = options.clock ?? (() => new Date());
-  const scheduler = new Scheduler({
-    store: options.store,
-    settings,
-    logger: logger.child({ component: 'scheduler' }),
-    clock,
-    ...(options.serverId === undefined ? {} : { serverId: options.serverId }),
-    postResult: (principal, post) => postResult(ctx, principal, post),
-  });
-  const events = new EventsHub({
-    store: options.store,
-    feed: scheduler.feed,
-    mayRead: (principal, task) => mayReadTask(ctx, principal, task),
-    logger: logger.child({ component: 'events' }),
-  });
-  const ctx: AppContext = {
-    store: options.store,
-    blobs: options.blobs,
-    settings,
-    logger,
-    clock,
-    callbacks: new CallbackDispatcher({
-      settings,
-      logger: logger.child({ component: 'callback' }),
-    }),
-    metrics: new Metrics(),
-    scheduler,
-    events,
-  };
+  return buildApp(createServices(options), options.modules);
+}
+
+/**
+ * The app over services built already (`startServer` keeps them to run and stop). No global
+ * body parser: every route reads its own body (the original client sends raw JSON without
+ * a Content-Type).
+ */
+export function buildApp(
+  services: ServerServices,
+  extraModules: readonly RouteModule[] = [],
+): Express {
+  const { logger, settings } = services;
   const modules: RouteModule[] = [
-    ...BUILT_IN_MODULES,
-    ...(options.modules ?? []),
+    ...builtInModules(services),
+    ...extraModules,
     // The document is built from the modules, this one included; it is read per request.
     openApiRoutes(() => openApi),
   ];
   const openApi = buildOpenApiDocument(modules, version);
 
   const app = express();
-  contexts.set(app, ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy);
   app.set('etag', false);
-  app.use(requestObserver(ctx.metrics, logger.child({ component: 'http' })));
+  app.use(requestObserver(services.metrics, logger.child({ component: 'http' })));
 
   const ops = Router();
   const v1 = Router();
@@ -131,10 +88,10 @@ export function createApp(options: CreateAppOptions): Express {
     setErrorStyle(res, 'v1');
     next();
   });
-  v1.use(bearerAuth(ctx.store, ctx.clock));
-  compat.use(compatAuth(ctx));
+  v1.use(bearerAuth(services.store, services.clock));
+  compat.use(compatAuth(services));
   const routers = { ops, v1, compat };
-  for (const module of modules) module.register(routers[module.api], ctx);
+  for (const module of modules) module.register(routers[module.api]);
   ops.use(routeFallback(ops, { isCatchAll: false }));
   v1.use(routeFallback(v1, { isCatchAll: true }));
   compat.use(routeFallback(compat, { isCatchAll: true }));

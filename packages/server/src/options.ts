@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { KolejkaError, parseBool, parseMemory, parseTime, type LimitsJson } from '@kolejka/spec';
-import { readConfigFile } from './config-file.js';
-import type { ServerSettingsOptions } from './settings.js';
+import { readConfigFile } from './read-config-file.js';
+import type { ServerSettingsOptions } from './server-settings.js';
 
 /**
  * Every setting of `kolejka-server`, resolved once from (lowest to highest) defaults < the
@@ -189,6 +189,28 @@ function bytes(value: string | number | undefined, what: string): number | undef
   }
 }
 
+/** What is wrong with one key of the file, or undefined. */
+function configProblemOf(key: string, value: unknown): string | undefined {
+  // Every option except the file itself.
+  const known = Object.keys(ENV_NAMES).filter((name) => name !== 'config');
+  const name = key as keyof ServerOptions;
+  if (!known.includes(key)) return `is not a setting (known: ${known.join(', ')})`;
+  if (LIST_OPTIONS.has(name)) {
+    const isList = Array.isArray(value) && value.every((item) => typeof item === 'string');
+    return isList ? undefined : 'must be a list of strings';
+  }
+  if (NUMBER_OPTIONS.has(name)) return typeof value === 'number' ? undefined : 'must be a number';
+  if (name === 'trustProxy')
+    return typeof value === 'boolean' ? undefined : 'must be true or false';
+  if (name === 'defaultLimits' || name === 'maxLimits') {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    return isObject ? undefined : 'must be an object of limits';
+  }
+  return typeof value === 'string' || typeof value === 'number'
+    ? undefined
+    : 'must be a string or a number';
+}
+
 /** Drops undefined values so a lower layer's value shows through. */
 function defined(options: ServerOptions): ServerOptions {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
@@ -201,7 +223,10 @@ export async function resolveServerOptions(
 ): Promise<ResolvedServerOptions> {
   const fromEnv = optionsFromEnv(env);
   const configFile = flags.config ?? fromEnv.config;
-  const fromFile = configFile === undefined ? {} : await readConfigFile(configFile);
+  const fromFile =
+    configFile === undefined
+      ? {}
+      : await readConfigFile<ServerOptions>(configFile, configProblemOf);
   const merged: ServerOptions = { ...defined(fromFile), ...defined(fromEnv), ...defined(flags) };
 
   const port = merged.port ?? DEFAULT_OPTIONS.port;

@@ -3,11 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { noopLogger, type Logger } from '@kolejka/spec';
-import { appContextOf, createApp, type CreateAppOptions } from './app.js';
+import { buildApp, type CreateAppOptions } from './app.js';
 import type { BlobStore } from './blobs/blob-store.js';
+import { openStorage } from './blobs/open-storage.js';
+import { eventsUpgrade } from './events/events-upgrade.js';
 import { EventsSockets } from './events/events-socket.js';
-import { createUpgradeHandler } from './scheduler/websocket-upgrades.js';
-import { openStorage } from './storage.js';
+import { foremanUpgrade } from './foremen/foreman-upgrade.js';
+import { createUpgradeHandler } from './http/websocket-upgrades.js';
+import type { CallbackDispatcher } from './results/callback-dispatcher.js';
+import { createServices, type ServerServices } from './services.js';
 import type { Store } from './store/store.js';
 
 export interface StartServerOptions extends Omit<CreateAppOptions, 'store' | 'blobs'> {
@@ -31,6 +35,10 @@ export interface RunningServer {
   app: Express;
   /** The Node server (for WebSocket upgrades). */
   httpServer: Server;
+  /** The store in use (opened by the server unless `storage` was given). */
+  store: Store;
+  /** Task callbacks in flight: `idle()` resolves when none is left (tests wait on it). */
+  callbacks: Pick<CallbackDispatcher, 'idle'>;
   /**
    * Graceful stop, idempotent: stops accepting connections, closes the foreman and event
    * streams, lets requests in flight finish (up to the shutdown timeout), stops callbacks
@@ -57,13 +65,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
 
   let app: Express;
+  let services: ServerServices;
   try {
-    app = createApp({ ...options, store: storage.store, blobs: storage.blobs, logger });
+    services = createServices({ ...options, store: storage.store, blobs: storage.blobs, logger });
+    app = buildApp(services, options.modules);
   } catch (error) {
     await closeStorage();
     throw error;
   }
-  const ctx = appContextOf(app);
+  const { scheduler, foremen, events, callbacks } = services;
   const httpServer = createServer(app);
   // Slow or idle clients must not hold sockets forever; uploads may be long, so the
   // request timeout is generous while headers must come quickly.
@@ -75,39 +85,46 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // indexed. The scheduler also returns expired leases to the queue (every server process
   // sweeps; the store's expiry is atomic, so racing sweeps never double-count).
   try {
-    await ctx.scheduler.start();
+    await scheduler.start();
   } catch (error) {
-    await ctx.scheduler.close();
+    await scheduler.close();
     await closeStorage();
     throw error;
   }
-  const eventSockets = new EventsSockets(
-    ctx.events,
-    logger.child({ component: 'events' }),
-    ctx.settings.heartbeatIntervalMs,
-  );
+  foremen.start();
+  const eventSockets = new EventsSockets({
+    hub: events,
+    logger: logger.child({ component: 'events' }),
+    pingIntervalMs: services.settings.heartbeatIntervalMs,
+  });
+  const { store, clock } = services;
   httpServer.on(
     'upgrade',
     createUpgradeHandler({
-      store: storage.store,
-      clock: ctx.clock,
-      foremen: ctx.scheduler.foremen,
-      events: eventSockets,
+      endpoints: {
+        '/api/v1/foreman': foremanUpgrade({ store, clock, foremen }),
+        '/api/v1/events': eventsUpgrade({ store, clock, sockets: eventSockets }),
+      },
       logger: logger.child({ component: 'websocket' }),
     }),
   );
+  // The foremen's connections close first (1001: they reconnect elsewhere), then the loops stop.
+  const stopScheduling = async (): Promise<void> => {
+    await foremen.close();
+    await scheduler.close();
+  };
   httpServer.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   try {
     await once(httpServer, 'listening');
   } catch (error) {
-    await Promise.all([ctx.scheduler.close(), eventSockets.close()]);
+    await Promise.all([stopScheduling(), eventSockets.close()]);
     await closeStorage();
     throw error;
   }
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info('server listening', { url, serverId: ctx.scheduler.serverId });
+  logger.info('server listening', { url, serverId: services.serverId });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -115,8 +132,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       logger.info('server stopping');
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       // Long-lived streams end first: foremen reconnect elsewhere, SSE clients retry.
-      ctx.events.close();
-      await Promise.all([ctx.scheduler.close(), eventSockets.close()]);
+      events.close();
+      await Promise.all([stopScheduling(), eventSockets.close()]);
       // Keep-alive connections become idle as their last request ends: close them then.
       httpServer.closeIdleConnections();
       const sweeper = setInterval(() => httpServer.closeIdleConnections(), 25);
@@ -127,11 +144,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await stopped;
       clearInterval(sweeper);
       clearTimeout(timer);
-      await ctx.callbacks.close();
+      await callbacks.close();
       await closeStorage();
       logger.info('server stopped');
     })();
     return closing;
   };
-  return { url, app, httpServer, close };
+  return { url, app, httpServer, store: storage.store, callbacks, close };
 }

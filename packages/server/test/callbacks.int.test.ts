@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogMeta, Logger } from '@kolejka/spec';
-import { appContextOf } from '../src/app.js';
 import { api } from './support/http-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
@@ -95,7 +94,7 @@ describe('callbacks', () => {
       lines.length = 0;
       const { key, ms } = await finishTaskWithCallback(`${target.url}/hook?secret=s3cret`);
       expect(ms).toBeLessThan(250);
-      await appContextOf(t.server.app).callbacks.idle();
+      await t.server.callbacks.idle();
       expect(target.received).toHaveLength(2);
       const [first] = target.received;
       expect(first?.url).toBe('/hook?secret=s3cret');
@@ -121,7 +120,7 @@ describe('callbacks', () => {
     try {
       lines.length = 0;
       await finishTaskWithCallback(`${target.url}/hook`);
-      await appContextOf(t.server.app).callbacks.idle();
+      await t.server.callbacks.idle();
       expect(target.received).toHaveLength(3);
       expect(
         lines.filter((line) => line.message.startsWith('callback')).map((line) => line.message),
@@ -137,7 +136,7 @@ describe('callbacks', () => {
     await new Promise((resolve) => target.server.close(resolve));
     lines.length = 0;
     await finishTaskWithCallback(`${url}/gone`);
-    await appContextOf(t.server.app).callbacks.idle();
+    await t.server.callbacks.idle();
     expect(lines.filter((line) => line.message === 'callback failed')).toHaveLength(3);
     expect((await api(t.url, '/healthz')).status).toBe(200);
   });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server.js';
-import { openStorage, type Storage } from '../src/storage.js';
+import { openStorage, type Storage } from '../src/blobs/open-storage.js';
 import { runCliCaptured } from './support/cli-run.js';
 import { api } from './support/http-client.js';
 import { spawnCli } from './support/server-process.js';

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/passwords.js';
+import { hashPassword } from '../src/accounts/passwords.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { openStorage, type Storage } from '../src/storage.js';
+import { openStorage, type Storage } from '../src/blobs/open-storage.js';
 import { CompatSession } from './support/compat-session.js';
 import { api } from './support/http-client.js';
 import { spawnServer, type ServerProcess } from './support/server-process.js';
-import { newTokenId, newTokenSecret, sha256Hex } from '../src/auth/tokens.js';
+import { newTokenId, newTokenSecret, sha256Hex } from '../src/accounts/tokens.js';
 
 /**
  * 20 original foremen claiming through /queue/dequeue/ at once, spread over two server

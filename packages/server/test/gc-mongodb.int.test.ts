@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../src/blobs/blob-store.js';
 import { openBlobStore } from '../src/blobs/open-blob-store.js';
-import { collectGarbage } from '../src/gc.js';
+import { collectGarbage } from '../src/ops/gc.js';
 import { openMongoStore, type MongoStore } from '../src/store/mongodb/mongo-store.js';
 import { MONGODB_URL, scratchDatabaseName, skipWithoutMongo } from './store-mongodb-env.js';
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFsBlobStore, type FsBlobStore } from '../src/blobs/fs-blob-store.js';
-import { collectGarbage } from '../src/gc.js';
+import { collectGarbage } from '../src/ops/gc.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { assignedTask, at, makeResult, makeTask } from './store-fixtures.js';
 

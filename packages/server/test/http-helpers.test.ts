@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KolejkaError } from '@kolejka/spec';
-import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
-import { newCookieSecret, newUuidHex } from '../src/auth/tokens.js';
+import { hashPassword, verifyPassword } from '../src/accounts/passwords.js';
+import { newCookieSecret, newUuidHex } from '../src/accounts/tokens.js';
 import { djangoTime } from '../src/compat/envelope.js';
 import { parseDequeueRequest } from '../src/compat/queue-routes.js';
 import { MAX_JSON_DEPTH, parseJsonBody } from '../src/http/body.js';
-import { parseRange } from '../src/http/range.js';
+import { parseRange } from '../src/blobs/range-header.js';
 
 describe('passwords', () => {
   it('hashes with scrypt and verifies', async () => {

@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openStorage, type Storage } from '../src/storage.js';
-import type { RouteModule } from '../src/api/route-module.js';
+import { openStorage, type Storage } from '../src/blobs/open-storage.js';
+import type { RouteModule } from '../src/http/route-module.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

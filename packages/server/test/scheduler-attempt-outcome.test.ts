@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attemptOutcome } from '../src/scheduler/attempt-outcome.js';
-import type { HeldTask } from '../src/scheduler/foreman-session.js';
+import { attemptOutcome } from '../src/scheduling/attempt-outcome.js';
+import type { HeldTask } from '../src/scheduling/foreman-session.js';
 import type { TaskEvent } from '../src/store/store.js';
 
 const held: HeldTask = {

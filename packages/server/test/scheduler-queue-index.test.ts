@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseLimits } from '@kolejka/spec';
-import { BinaryHeap } from '../src/scheduler/binary-heap.js';
-import { InvalidMessageCounter, MAX_INVALID_MESSAGES } from '../src/scheduler/invalid-messages.js';
-import { QueueIndex } from '../src/scheduler/queue-index.js';
-import { unschedulableReason } from '../src/scheduler/schedulability.js';
+import { BinaryHeap } from '../src/scheduling/binary-heap.js';
+import { InvalidMessageCounter, MAX_INVALID_MESSAGES } from '../src/http/invalid-messages.js';
+import { QueueIndex } from '../src/scheduling/queue-index.js';
+import { unschedulableReason } from '../src/scheduling/schedulability.js';
 import type { TaskRecord } from '../src/store/store.js';
 
 let counter = 0;

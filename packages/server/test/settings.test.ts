@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTask } from '@kolejka/spec';
-import { applyServerLimits, taskPolicyIssues } from '../src/domain/task-policy.js';
-import { resolveServerSettings } from '../src/settings.js';
+import { applyServerLimits, taskPolicyIssues } from '../src/tasks/task-policy.js';
+import { resolveServerSettings } from '../src/server-settings.js';
 
 describe('resolveServerSettings', () => {
   it('fills the defaults', () => {

@@ -5,8 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appContextOf } from '../src/app.js';
-import { newTokenId, newTokenSecret, sha256Hex } from '../src/auth/tokens.js';
+import { newTokenId, newTokenSecret, sha256Hex } from '../src/accounts/tokens.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { api } from './support/http-client.js';
 
@@ -17,7 +16,7 @@ let token: string;
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-server-shutdown-'));
   server = await startServer({ home, port: 0 });
-  const { store } = appContextOf(server.app);
+  const { store } = server;
   await store.createUser({ username: 'alice', roles: ['client'], createdAt: new Date() });
   token = newTokenSecret();
   await store.createToken({
@@ -62,7 +61,7 @@ describe('graceful shutdown', () => {
     await upload;
     expect(status).toBe(201);
     await closing;
-    const { store } = appContextOf(server.app);
+    const { store } = server;
     await expect(store.getUser('alice')).rejects.toThrow();
     await server.close(); // idempotent
   });

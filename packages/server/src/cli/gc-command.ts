@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { parseTime, type Logger } from '@kolejka/spec';
-import { collectGarbage } from '../gc.js';
+import { collectGarbage } from '../ops/gc.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { withStorage, withStorageFlags } from './storage-options.js';
 

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { Logger } from '@kolejka/spec';
 import { resolveServerOptions } from '../options.js';
-import { openStorage, type Storage } from '../storage.js';
+import { openStorage, type Storage } from '../blobs/open-storage.js';
 import type { CliIo } from './io.js';
 
 export interface StorageFlags {

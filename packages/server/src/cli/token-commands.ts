@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, type Logger } from '@kolejka/spec';
-import { newTokenId, newTokenSecret, sha256Hex } from '../auth/tokens.js';
+import { newTokenId, newTokenSecret, sha256Hex } from '../accounts/tokens.js';
 import { table, writeLine, type CliIo } from './io.js';
 import { withStorage, withStorageFlags } from './storage-options.js';
 

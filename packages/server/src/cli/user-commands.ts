@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, type Logger } from '@kolejka/spec';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword } from '../accounts/passwords.js';
 import { ROLES } from '../store/store.js';
 import { table, writeLine, type CliIo } from './io.js';
 import { readNewPassword } from './password-input.js';

@@ -1,11 +1,17 @@
+import type { Router } from 'express';
 import { parseLimits, schemaIssues, validationError, type ValidationIssue } from '@kolejka/spec';
-import { requirePermission, requirePrincipal } from '../auth/principal.js';
-import { dequeueTasks, type DequeueRequest } from '../domain/dequeue.js';
-import { queueStats } from '../domain/queue-stats.js';
+import { requirePermission, requirePrincipal } from '../accounts/principal.js';
 import { parseJsonBody, readBody } from '../http/body.js';
-import { doc, type RouteModule } from '../api/route-module.js';
+import { doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
+import { dequeueTasks, type DequeuePorts, type DequeueRequest } from '../scheduling/dequeue.js';
+import type { ServerSettings } from '../server-settings.js';
 import { TERMINAL_TASK_STATES } from '../store/store.js';
+import { queueStats } from '../tasks/queue-stats.js';
 import { sendOk } from './envelope.js';
+
+export interface CompatQueuePorts extends DequeuePorts {
+  settings: DequeuePorts['settings'] & Pick<ServerSettings, 'maxJsonBytes'>;
+}
 
 export const MAX_CONCURRENCY = 1000;
 
@@ -39,62 +45,64 @@ export function parseDequeueRequest(json: unknown): DequeueRequest {
 }
 
 /** `/queue/dequeue/` and `/queue/stats/` of the original. */
-export const compatQueueRoutes: RouteModule = {
-  api: 'compat',
-  register(router, ctx) {
-    router.post('/queue/dequeue/', async (req, res) => {
-      const principal = requirePermission(res, 'task:process', 'take tasks');
-      const json = parseJsonBody(
-        await readBody(req, ctx.settings.maxJsonBytes, 'dequeue request'),
-        'dequeue request',
-      );
-      const tasks = await dequeueTasks(ctx, principal, parseDequeueRequest(json));
-      sendOk(res, { tasks: tasks.map((task) => task.spec) });
-    });
+export function compatQueueRoutes(ports: CompatQueuePorts): RouteModule {
+  return { api: 'compat', register: (router) => register(router, ports), paths: PATHS };
+}
 
-    router.get('/queue/stats/', async (_req, res) => {
-      requirePrincipal(res);
-      const { byState, total, assignees } = await queueStats(ctx);
-      const resolved = TERMINAL_TASK_STATES.reduce((sum, state) => sum + byState[state], 0);
-      const held = byState.assigned + byState.running;
-      sendOk(res, {
-        task_count: total,
-        task_resolved_count: resolved,
-        task_unresolved_count: total - resolved,
-        task_unassigned_count: total - resolved - held,
-        task_assigned_count: held,
-        task_assignees: assignees,
-      });
+function register(router: Router, ports: CompatQueuePorts): void {
+  router.post('/queue/dequeue/', async (req, res) => {
+    const principal = requirePermission(res, 'task:process', 'take tasks');
+    const json = parseJsonBody(
+      await readBody(req, ports.settings.maxJsonBytes, 'dequeue request'),
+      'dequeue request',
+    );
+    const tasks = await dequeueTasks(ports, principal, parseDequeueRequest(json));
+    sendOk(res, { tasks: tasks.map((task) => task.spec) });
+  });
+
+  router.get('/queue/stats/', async (_req, res) => {
+    requirePrincipal(res);
+    const { byState, total, assignees } = await queueStats(ports);
+    const resolved = TERMINAL_TASK_STATES.reduce((sum, state) => sum + byState[state], 0);
+    const held = byState.assigned + byState.running;
+    sendOk(res, {
+      task_count: total,
+      task_resolved_count: resolved,
+      task_unresolved_count: total - resolved,
+      task_unassigned_count: total - resolved - held,
+      task_assigned_count: held,
+      task_assignees: assignees,
     });
-  },
-  paths: {
-    '/queue/dequeue/': {
-      post: {
-        tags: ['compat'],
-        operationId: 'compatDequeue',
-        summary:
-          'Original API: claim up to `concurency` fitting tasks (processors); raw JSON {"concurency", "limits", "tags"}',
-        security: [{ session: [] }],
-        requestBody: {
-          required: true,
-          content: { 'application/json': { schema: doc.ref('CompatDequeueRequest') } },
-        },
-        responses: {
-          '200': doc.json(doc.ref('CompatEnvelope')),
-          '403': doc.empty('Not a processor'),
-        },
+  });
+}
+
+const PATHS: OpenApiPaths = {
+  '/queue/dequeue/': {
+    post: {
+      tags: ['compat'],
+      operationId: 'compatDequeue',
+      summary:
+        'Original API: claim up to `concurency` fitting tasks (processors); raw JSON {"concurency", "limits", "tags"}',
+      security: [{ session: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: doc.ref('CompatDequeueRequest') } },
+      },
+      responses: {
+        '200': doc.json(doc.ref('CompatEnvelope')),
+        '403': doc.empty('Not a processor'),
       },
     },
-    '/queue/stats/': {
-      get: {
-        tags: ['compat'],
-        operationId: 'compatQueueStats',
-        summary: 'Original API: task counts and tasks per assignee',
-        security: [{ session: [] }],
-        responses: {
-          '200': doc.json(doc.ref('CompatEnvelope')),
-          '403': doc.empty('Not logged in'),
-        },
+  },
+  '/queue/stats/': {
+    get: {
+      tags: ['compat'],
+      operationId: 'compatQueueStats',
+      summary: 'Original API: task counts and tasks per assignee',
+      security: [{ session: [] }],
+      responses: {
+        '200': doc.json(doc.ref('CompatEnvelope')),
+        '403': doc.empty('Not logged in'),
       },
     },
   },

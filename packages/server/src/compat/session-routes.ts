@@ -1,14 +1,21 @@
-import type { Request, Response } from 'express';
-import { dumpLimits } from '@kolejka/spec';
-import type { AppContext } from '../app-context.js';
-import { verifyPassword } from '../auth/passwords.js';
-import { requirePrincipal } from '../auth/principal.js';
-import { newCookieSecret, sha256Hex } from '../auth/tokens.js';
+import type { Request, Response, Router } from 'express';
+import { dumpLimits, type Logger } from '@kolejka/spec';
+import { verifyPassword } from '../accounts/passwords.js';
+import { requirePrincipal } from '../accounts/principal.js';
+import { endSession, openSession } from '../accounts/sessions.js';
 import { parseJsonBody, readBody } from '../http/body.js';
-import { clearCookie, parseCookies } from '../http/cookies.js';
-import { doc, type RouteModule } from '../api/route-module.js';
+import { doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
+import type { ServerSettings } from '../server-settings.js';
+import type { Store } from '../store/store.js';
+import { issueCsrfCookie } from './compat-auth.js';
 import { failure, sendOk } from './envelope.js';
-import { SESSION_COOKIE, issueCsrfCookie, setSessionCookie } from './session-auth.js';
+
+export interface CompatSessionPorts {
+  store: Store;
+  clock: () => Date;
+  logger: Logger;
+  settings: Pick<ServerSettings, 'sessionMaxAgeMs' | 'maxLimits'>;
+}
 
 const MAX_LOGIN_BYTES = 64 * 1024;
 
@@ -31,122 +38,112 @@ async function loginFields(req: Request): Promise<{ username: string; password: 
   return { username, password };
 }
 
-async function endSession(ctx: AppContext, req: Request, res: Response): Promise<void> {
-  const value = parseCookies(req).get(SESSION_COOKIE);
-  if (value !== undefined && value !== '' && value.length <= 128)
-    await ctx.store.deleteSession(sha256Hex(value));
-  clearCookie(res, SESSION_COOKIE);
+/** `/`, `/login/`, `/logout/`, `/settings/` of the original. */
+export function compatSessionRoutes(ports: CompatSessionPorts): RouteModule {
+  return { api: 'compat', register: (router) => register(router, ports), paths: PATHS };
 }
 
-/** `/`, `/login/`, `/logout/`, `/settings/` of the original. */
-export const sessionRoutes: RouteModule = {
-  api: 'compat',
-  register(router, ctx) {
-    router.get('/', (_req, res) => {
-      res.status(200).type('text/html; charset=utf-8').send('INDEX');
+function register(router: Router, ports: CompatSessionPorts): void {
+  router.get('/', (_req, res) => {
+    res.status(200).type('text/html; charset=utf-8').send('INDEX');
+  });
+
+  router.get('/login/', (_req, res) => sendOk(res));
+
+  router.post('/login/', async (req, res) => {
+    const { username, password } = await loginFields(req);
+    const user = await ports.store.getUser(username);
+    if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {
+      ports.logger.info('login refused', { username, api: 'compat' });
+      throw failure('Wrong user name or password');
+    }
+    await endSession(ports, req, res);
+    await openSession(ports, req, res, {
+      username: user.username,
+      maxAgeMs: ports.settings.sessionMaxAgeMs,
     });
+    // Django rotates the CSRF token at login; the client reads it from its cookie jar.
+    issueCsrfCookie(req, res);
+    ports.logger.info('session opened', { username: user.username });
+    sendOk(res);
+  });
 
-    router.get('/login/', (_req, res) => sendOk(res));
+  const logout = async (req: Request, res: Response): Promise<void> => {
+    await endSession(ports, req, res);
+    sendOk(res);
+  };
+  router.get('/logout/', logout);
+  router.post('/logout/', logout);
 
-    router.post('/login/', async (req, res) => {
-      const { username, password } = await loginFields(req);
-      const user = await ctx.store.getUser(username);
-      if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {
-        ctx.logger.info('login refused', { username, api: 'compat' });
-        throw failure('Wrong user name or password');
-      }
-      await endSession(ctx, req, res);
-      const value = newCookieSecret();
-      const now = ctx.clock();
-      await ctx.store.createSession({
-        keyHash: sha256Hex(value),
-        username: user.username,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ctx.settings.sessionMaxAgeMs),
-      });
-      setSessionCookie(req, res, value, ctx.settings.sessionMaxAgeMs);
-      // Django rotates the CSRF token at login; the client reads it from its cookie jar.
-      issueCsrfCookie(req, res);
-      ctx.logger.info('session opened', { username: user.username });
-      sendOk(res);
-    });
+  router.get('/settings/', (_req, res) => {
+    requirePrincipal(res);
+    sendOk(res, { blob_hash_algorithm: 'sha256', limits: dumpLimits(ports.settings.maxLimits) });
+  });
+}
 
-    const logout = async (req: Request, res: Response): Promise<void> => {
-      await endSession(ctx, req, res);
-      sendOk(res);
-    };
-    router.get('/logout/', logout);
-    router.post('/logout/', logout);
-
-    router.get('/settings/', (_req, res) => {
-      requirePrincipal(res);
-      sendOk(res, { blob_hash_algorithm: 'sha256', limits: dumpLimits(ctx.settings.maxLimits) });
-    });
-  },
-  paths: {
-    '/': {
-      get: {
-        tags: ['compat'],
-        operationId: 'compatIndex',
-        summary: 'Original API: the text INDEX; sets the csrftoken cookie',
-        security: [],
-        responses: { '200': { description: 'INDEX', content: { 'text/html': {} } } },
-      },
+const PATHS: OpenApiPaths = {
+  '/': {
+    get: {
+      tags: ['compat'],
+      operationId: 'compatIndex',
+      summary: 'Original API: the text INDEX; sets the csrftoken cookie',
+      security: [],
+      responses: { '200': { description: 'INDEX', content: { 'text/html': {} } } },
     },
-    '/login/': {
-      get: {
-        tags: ['compat'],
-        operationId: 'compatLoginForm',
-        summary: 'Original API: {"status": "OK"} and the csrftoken cookie',
-        security: [],
-        responses: { '200': doc.json(doc.ref('CompatEnvelope')) },
-      },
-      post: {
-        tags: ['compat'],
-        operationId: 'compatLogin',
-        summary:
-          'Original API: form-encoded username and password → sessionid cookie (FAIL on HTTP 200 when wrong)',
-        security: [{ csrf: [] }],
-        requestBody: {
-          required: true,
-          content: {
-            'application/x-www-form-urlencoded': {
-              schema: {
-                type: 'object',
-                properties: { username: { type: 'string' }, password: { type: 'string' } },
-              },
+  },
+  '/login/': {
+    get: {
+      tags: ['compat'],
+      operationId: 'compatLoginForm',
+      summary: 'Original API: {"status": "OK"} and the csrftoken cookie',
+      security: [],
+      responses: { '200': doc.json(doc.ref('CompatEnvelope')) },
+    },
+    post: {
+      tags: ['compat'],
+      operationId: 'compatLogin',
+      summary:
+        'Original API: form-encoded username and password → sessionid cookie (FAIL on HTTP 200 when wrong)',
+      security: [{ csrf: [] }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: {
+              type: 'object',
+              properties: { username: { type: 'string' }, password: { type: 'string' } },
             },
           },
         },
-        responses: { '200': doc.json(doc.ref('CompatEnvelope')), '403': doc.empty('CSRF') },
       },
+      responses: { '200': doc.json(doc.ref('CompatEnvelope')), '403': doc.empty('CSRF') },
     },
-    '/logout/': {
-      get: {
-        tags: ['compat'],
-        operationId: 'compatLogout',
-        summary: 'Original API: ends the session',
-        security: [],
-        responses: { '200': doc.json(doc.ref('CompatEnvelope')) },
-      },
-      post: {
-        tags: ['compat'],
-        operationId: 'compatLogoutPost',
-        summary: 'Original API: ends the session',
-        security: [{ csrf: [] }],
-        responses: { '200': doc.json(doc.ref('CompatEnvelope')), '403': doc.empty('CSRF') },
-      },
+  },
+  '/logout/': {
+    get: {
+      tags: ['compat'],
+      operationId: 'compatLogout',
+      summary: 'Original API: ends the session',
+      security: [],
+      responses: { '200': doc.json(doc.ref('CompatEnvelope')) },
     },
-    '/settings/': {
-      get: {
-        tags: ['compat'],
-        operationId: 'compatSettings',
-        summary: 'Original API: blob_hash_algorithm and the server maximum limits',
-        security: [{ session: [] }],
-        responses: {
-          '200': doc.json(doc.ref('CompatEnvelope')),
-          '403': doc.empty('Not logged in'),
-        },
+    post: {
+      tags: ['compat'],
+      operationId: 'compatLogoutPost',
+      summary: 'Original API: ends the session',
+      security: [{ csrf: [] }],
+      responses: { '200': doc.json(doc.ref('CompatEnvelope')), '403': doc.empty('CSRF') },
+    },
+  },
+  '/settings/': {
+    get: {
+      tags: ['compat'],
+      operationId: 'compatSettings',
+      summary: 'Original API: blob_hash_algorithm and the server maximum limits',
+      security: [{ session: [] }],
+      responses: {
+        '200': doc.json(doc.ref('CompatEnvelope')),
+        '403': doc.empty('Not logged in'),
       },
     },
   },

@@ -5,8 +5,8 @@ import {
   type Logger,
   type TaskUpdated,
 } from '@kolejka/spec';
-import type { Principal } from '../auth/principal.js';
-import type { EventFeed } from '../scheduler/event-feed.js';
+import type { Principal } from '../accounts/principal.js';
+import type { EventFeed } from './event-feed.js';
 import type { Store, TaskEvent, TaskRecord } from '../store/store.js';
 
 /** Where a subscriber's messages go: a WebSocket or a Server-Sent Events stream. */

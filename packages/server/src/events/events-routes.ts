@@ -1,9 +1,14 @@
-import type { Response } from 'express';
+import type { Response, Router } from 'express';
 import { validationError, type EventsServerMessage, type ValidationIssue } from '@kolejka/spec';
-import { requirePrincipal, type Principal } from '../auth/principal.js';
+import { requirePrincipal, type Principal } from '../accounts/principal.js';
 import { HttpError } from '../http/errors.js';
-import { TASK_KEY_PATTERN, doc, type RouteModule } from '../api/route-module.js';
-import type { EventSink } from './events-hub.js';
+import {
+  TASK_KEY_PATTERN,
+  doc,
+  type OpenApiPaths,
+  type RouteModule,
+} from '../http/route-module.js';
+import type { EventSink, EventsHub } from './events-hub.js';
 
 /** Comments keep proxies and load balancers from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -45,59 +50,61 @@ class SseSink implements EventSink {
 }
 
 /** `GET /api/v1/events` without a WebSocket upgrade: Server-Sent Events for curl users. */
-export const eventsRoutes: RouteModule = {
-  api: 'v1',
-  register(router, ctx) {
-    router.get('/events', async (req, res) => {
-      const principal = requirePrincipal(res);
-      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-        throw new HttpError(
-          406,
-          'KOLEJKA_VALIDATION',
-          'Connect with a WebSocket upgrade, or ask for Server-Sent Events with "Accept: text/event-stream"',
-        );
-      }
-      const request = parseQuery(req.query);
-      res.status(200);
-      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-cache, no-transform');
-      res.setHeader('X-Accel-Buffering', 'no');
-      res.flushHeaders();
-      req.socket.setNoDelay(true);
-      const sink = new SseSink(principal, res);
-      const sub = ctx.events.attach(sink);
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      keepalive.unref();
-      res.once('close', () => {
-        clearInterval(keepalive);
-        ctx.events.detach(sub);
-      });
-      await ctx.events.subscribe(sub, request);
+export function eventsRoutes(ports: { events: EventsHub }): RouteModule {
+  return { api: 'v1', register: (router) => register(router, ports), paths: PATHS };
+}
+
+function register(router: Router, ports: { events: EventsHub }): void {
+  router.get('/events', async (req, res) => {
+    const principal = requirePrincipal(res);
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      throw new HttpError(
+        406,
+        'KOLEJKA_VALIDATION',
+        'Connect with a WebSocket upgrade, or ask for Server-Sent Events with "Accept: text/event-stream"',
+      );
+    }
+    const request = parseQuery(req.query);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+    const sink = new SseSink(principal, res);
+    const sub = ports.events.attach(sink);
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    keepalive.unref();
+    res.once('close', () => {
+      clearInterval(keepalive);
+      ports.events.detach(sub);
     });
-  },
-  paths: {
-    '/api/v1/events': {
-      get: {
-        tags: ['events'],
-        operationId: 'followEvents',
-        summary: 'Follow task state changes (WebSocket, or Server-Sent Events)',
-        description:
-          'With a WebSocket upgrade: send `events:subscribe {tasks?, mine?}` (and `events:unsubscribe`), receive `events:subscribed {tasks, mine, refused}` and a `task:updated {key, state, attempt, at, reason?, result?, deleted?}` for every change (schemas: @kolejka/spec). Without an upgrade, `Accept: text/event-stream` gives the same messages as Server-Sent Events (`event: task:updated`), for the tasks in `tasks` and, with `mine=1`, every task of the caller. Each named task first gets its current state. Tasks the caller may not read are refused.',
-        parameters: [
-          doc.query('tasks', 'Task keys to follow (comma-separated)', { type: 'string' }),
-          doc.query('mine', '1: follow every task of the caller, present and future', {
-            type: 'string',
-            enum: ['0', '1'],
-          }),
-        ],
-        responses: {
-          '200': {
-            description: 'A stream of `events:subscribed` then `task:updated` events',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
-          },
-          '101': doc.empty('Switching to the WebSocket protocol'),
-          ...doc.errors(400, 401, 406),
+    await ports.events.subscribe(sub, request);
+  });
+}
+
+const PATHS: OpenApiPaths = {
+  '/api/v1/events': {
+    get: {
+      tags: ['events'],
+      operationId: 'followEvents',
+      summary: 'Follow task state changes (WebSocket, or Server-Sent Events)',
+      description:
+        'With a WebSocket upgrade: send `events:subscribe {tasks?, mine?}` (and `events:unsubscribe`), receive `events:subscribed {tasks, mine, refused}` and a `task:updated {key, state, attempt, at, reason?, result?, deleted?}` for every change (schemas: @kolejka/spec). Without an upgrade, `Accept: text/event-stream` gives the same messages as Server-Sent Events (`event: task:updated`), for the tasks in `tasks` and, with `mine=1`, every task of the caller. Each named task first gets its current state. Tasks the caller may not read are refused.',
+      parameters: [
+        doc.query('tasks', 'Task keys to follow (comma-separated)', { type: 'string' }),
+        doc.query('mine', '1: follow every task of the caller, present and future', {
+          type: 'string',
+          enum: ['0', '1'],
+        }),
+      ],
+      responses: {
+        '200': {
+          description: 'A stream of `events:subscribed` then `task:updated` events',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
         },
+        '101': doc.empty('Switching to the WebSocket protocol'),
+        ...doc.errors(400, 401, 406),
       },
     },
   },

@@ -7,9 +7,9 @@ import {
   type EventsServerMessage,
   type Logger,
 } from '@kolejka/spec';
-import type { Principal } from '../auth/principal.js';
-import { InvalidMessageCounter, protocolErrorOf, rawBytes } from '../scheduler/invalid-messages.js';
-import { WebSocketLiveness } from '../scheduler/websocket-liveness.js';
+import type { Principal } from '../accounts/principal.js';
+import { InvalidMessageCounter, protocolErrorOf, rawBytes } from '../http/invalid-messages.js';
+import { WebSocketLiveness } from '../http/websocket-liveness.js';
 import type { EventSink, EventsHub, Subscription } from './events-hub.js';
 
 const POLICY_CLOSE = 1008;
@@ -23,12 +23,17 @@ class EventsChannel implements EventSink {
   private readonly invalid = new InvalidMessageCounter();
   private readonly liveness: WebSocketLiveness;
 
-  constructor(
-    private readonly hub: EventsHub,
-    private readonly ws: WebSocket,
-    readonly principal: Principal,
-    private readonly logger: Logger,
-  ) {
+  private readonly hub: EventsHub;
+  private readonly ws: WebSocket;
+  readonly principal: Principal;
+  private readonly logger: Logger;
+
+  constructor(options: { hub: EventsHub; ws: WebSocket; principal: Principal; logger: Logger }) {
+    const { hub, ws } = options;
+    this.hub = hub;
+    this.ws = ws;
+    this.principal = options.principal;
+    this.logger = options.logger;
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     this.sub = hub.attach(this);
     this.liveness = new WebSocketLiveness(ws);
@@ -79,23 +84,30 @@ class EventsChannel implements EventSink {
 }
 
 /** The client event WebSockets of this process, pinged to find dead peers. */
+export interface EventsSocketsOptions {
+  hub: EventsHub;
+  logger: Logger;
+  /** How often every socket is pinged (the heartbeat interval). */
+  pingIntervalMs: number;
+}
+
 export class EventsSockets {
   private readonly channels = new Set<EventsChannel>();
   private readonly pingTimer: NodeJS.Timeout;
+  private readonly hub: EventsHub;
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly hub: EventsHub,
-    private readonly logger: Logger,
-    pingIntervalMs: number,
-  ) {
+  constructor(options: EventsSocketsOptions) {
+    this.hub = options.hub;
+    this.logger = options.logger;
     this.pingTimer = setInterval(() => {
       for (const channel of this.channels) channel.ping();
-    }, pingIntervalMs);
+    }, options.pingIntervalMs);
     this.pingTimer.unref();
   }
 
   accept(ws: WebSocket, principal: Principal): void {
-    const channel = new EventsChannel(this.hub, ws, principal, this.logger);
+    const channel = new EventsChannel({ hub: this.hub, ws, principal, logger: this.logger });
     this.channels.add(channel);
     void channel.closed.then(() => this.channels.delete(channel));
   }

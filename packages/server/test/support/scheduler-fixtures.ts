@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { ServerSettingsOptions } from '../../src/settings.js';
+import type { ServerSettingsOptions } from '../../src/server-settings.js';
 import { api } from './http-client.js';
 import { SimForeman, type SimForemanOptions } from './sim-foreman.js';
 import { startTestServer, type TestServer } from './test-server.js';

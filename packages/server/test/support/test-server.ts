@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@kolejka/spec';
-import { hashPassword } from '../../src/auth/passwords.js';
-import { newTokenId, newTokenSecret, sha256Hex } from '../../src/auth/tokens.js';
+import { hashPassword } from '../../src/accounts/passwords.js';
+import { newTokenId, newTokenSecret, sha256Hex } from '../../src/accounts/tokens.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import type { ServerSettingsOptions } from '../../src/settings.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import type { ServerSettingsOptions } from '../../src/server-settings.js';
+import { openStorage, type Storage } from '../../src/blobs/open-storage.js';
 import type { Role } from '../../src/store/store.js';
 
 export interface TestUser {

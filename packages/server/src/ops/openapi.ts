@@ -1,0 +1,286 @@
+import { SCHEMAS } from '@kolejka/spec';
+import { TASK_STATES, ROLES } from '../store/store.js';
+import { sendJson } from '../http/errors.js';
+import {
+  HASH_PATTERN,
+  TASK_KEY_PATTERN,
+  doc,
+  type OpenApiPaths,
+  type RouteModule,
+} from '../http/route-module.js';
+
+const time = { type: 'string', format: 'date-time' } as const;
+const { ref } = doc;
+
+/** Schemas of the v1 resources; the task, result, limits, stats and error ones are spec's. */
+const COMPONENT_SCHEMAS: Record<string, unknown> = {
+  TaskSpec: SCHEMAS.task,
+  ResultSpec: SCHEMAS.result,
+  Limits: SCHEMAS.limits,
+  Stats: SCHEMAS.stats,
+  ApiError: SCHEMAS['api-error'],
+  TaskState: { type: 'string', enum: TASK_STATES },
+  Role: { type: 'string', enum: ROLES },
+  TaskRequest: {
+    type: 'object',
+    required: ['task'],
+    properties: {
+      task: ref('TaskSpec'),
+      priority: { type: 'integer', minimum: -1000, maximum: 1000, default: 0 },
+    },
+  },
+  Task: {
+    type: 'object',
+    required: [
+      'key',
+      'owner',
+      'state',
+      'priority',
+      'attempt',
+      'maxAttempts',
+      'createdAt',
+      'updatedAt',
+      'spec',
+    ],
+    properties: {
+      key: { type: 'string', pattern: TASK_KEY_PATTERN },
+      owner: { type: 'string' },
+      state: ref('TaskState'),
+      priority: { type: 'integer' },
+      attempt: { type: 'integer', description: 'Fencing token: incremented by every claim' },
+      maxAttempts: { type: 'integer' },
+      assignee: { type: 'string' },
+      leaseExpiresAt: time,
+      reason: { type: 'string', description: 'Why the task failed or was cancelled' },
+      createdAt: time,
+      updatedAt: time,
+      assignedAt: time,
+      startedAt: time,
+      finishedAt: time,
+      spec: { ...ref('TaskSpec'), description: 'Canonical; files[*].reference are blob hashes' },
+    },
+  },
+  TaskPage: {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref('Task') }, nextCursor: { type: 'string' } },
+  },
+  Result: {
+    type: 'object',
+    required: ['taskKey', 'attempt', 'poster', 'createdAt', 'spec'],
+    properties: {
+      taskKey: { type: 'string', pattern: TASK_KEY_PATTERN },
+      attempt: { type: 'integer' },
+      poster: { type: 'string' },
+      createdAt: time,
+      spec: { ...ref('ResultSpec'), description: 'Canonical; files[*].reference are blob hashes' },
+    },
+  },
+  ResultRequest: {
+    type: 'object',
+    required: ['attempt', 'result'],
+    properties: {
+      attempt: { type: 'integer', minimum: 1, description: 'The attempt of the assignment' },
+      result: ref('ResultSpec'),
+    },
+  },
+  Blob: {
+    type: 'object',
+    required: ['hash', 'size', 'createdAt'],
+    properties: {
+      hash: { type: 'string', pattern: HASH_PATTERN },
+      size: { type: 'integer' },
+      createdAt: time,
+    },
+  },
+  TokenRequest: {
+    type: 'object',
+    required: ['username', 'password'],
+    properties: {
+      username: { type: 'string' },
+      password: { type: 'string' },
+      label: { type: 'string', description: 'What the token is for (shown in lists)' },
+    },
+  },
+  Token: {
+    type: 'object',
+    required: ['id', 'username', 'createdAt'],
+    properties: {
+      id: { type: 'string' },
+      username: { type: 'string' },
+      label: { type: 'string' },
+      createdAt: time,
+      lastUsedAt: time,
+    },
+  },
+  NewToken: {
+    allOf: [
+      ref('Token'),
+      {
+        type: 'object',
+        required: ['token', 'roles'],
+        properties: {
+          token: { type: 'string', description: 'The secret; shown only once' },
+          roles: { type: 'array', items: ref('Role') },
+        },
+      },
+    ],
+  },
+  Me: {
+    type: 'object',
+    required: ['username', 'roles'],
+    properties: {
+      username: { type: 'string' },
+      roles: { type: 'array', items: ref('Role') },
+      tokenId: { type: 'string' },
+    },
+  },
+  Settings: {
+    type: 'object',
+    properties: {
+      blobHashAlgorithm: { const: 'sha256' },
+      limits: { ...ref('Limits'), description: 'The maximum limits (as /settings/ gives them)' },
+      defaultLimits: ref('Limits'),
+      maxLimits: ref('Limits'),
+      imagePatterns: { type: 'array', items: { type: 'string' } },
+      callbackHosts: { type: 'array', items: { type: 'string' } },
+      maxJsonBytes: { type: 'integer' },
+      maxBlobBytes: { type: 'integer' },
+      leaseMs: { type: 'integer' },
+      heartbeatIntervalMs: { type: 'integer' },
+      maxAttempts: { type: 'integer' },
+      compatLeaseMs: { type: 'integer' },
+    },
+  },
+  QueueStats: {
+    type: 'object',
+    required: ['tasks', 'total'],
+    properties: {
+      tasks: { type: 'object', additionalProperties: { type: 'integer' } },
+      total: { type: 'integer' },
+      assignees: { type: 'object', additionalProperties: { type: 'integer' } },
+    },
+  },
+  Foreman: {
+    type: 'object',
+    required: [
+      'id',
+      'username',
+      'tags',
+      'capacity',
+      'free',
+      'running',
+      'online',
+      'draining',
+      'updatedAt',
+    ],
+    properties: {
+      id: { type: 'string' },
+      username: { type: 'string', description: 'The processor user it connects as' },
+      version: { type: 'string' },
+      tags: { type: 'array', items: { type: 'string' } },
+      capacity: { ...ref('Limits'), description: 'What it offers' },
+      free: { ...ref('Limits'), description: 'Capacity minus the demands of the tasks it holds' },
+      running: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['key', 'attempt', 'state'],
+          properties: {
+            key: { type: 'string', pattern: TASK_KEY_PATTERN },
+            attempt: { type: 'integer' },
+            state: ref('TaskState'),
+          },
+        },
+      },
+      lastHeartbeatAt: time,
+      online: { type: 'boolean' },
+      draining: { type: 'boolean', description: 'Drained by a manager, or draining itself' },
+      serverId: { type: 'string', description: 'The server process holding its connection' },
+      updatedAt: time,
+    },
+  },
+  ForemanList: {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref('Foreman') } },
+  },
+  CompatEnvelope: {
+    type: 'object',
+    required: ['status'],
+    description:
+      'The original reply: the payload plus status; FAIL comes with HTTP 200 and a message. Content-Type is exactly application/json.',
+    properties: { status: { enum: ['OK', 'FAIL'] }, message: { type: 'string' } },
+    additionalProperties: true,
+  },
+  CompatDequeueRequest: {
+    type: 'object',
+    properties: {
+      concurency: { type: 'integer', minimum: 1, default: 1 },
+      limits: ref('Limits'),
+      tags: { type: 'array', items: { type: 'string' } },
+    },
+  },
+};
+
+/** The OpenAPI 3.1 document of every route module. */
+export function buildOpenApiDocument(modules: readonly RouteModule[], version: string) {
+  const paths: OpenApiPaths = {};
+  for (const module of modules) {
+    for (const [path, item] of Object.entries(module.paths)) {
+      paths[path] = { ...(paths[path] ?? {}), ...item };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Kolejka server',
+      version,
+      description:
+        'API v1 under /api/v1 (JSON, `Authorization: Bearer <token>`; errors are `{"error": {"code", "message", "details"?}}`), the original-compatible API at the root (session cookie, CSRF, `{"status": "OK"|"FAIL"}` envelope), and operations endpoints.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [
+      { name: 'auth' },
+      { name: 'blobs' },
+      { name: 'tasks' },
+      { name: 'results' },
+      { name: 'queue' },
+      { name: 'foremen', description: 'The push channel of foremen, and their administration' },
+      { name: 'events', description: 'Task state changes pushed to clients' },
+      { name: 'compat', description: 'The original Kolejka API, for its client and foreman' },
+      { name: 'operations' },
+    ],
+    paths,
+    components: {
+      schemas: COMPONENT_SCHEMAS,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/tokens' },
+        session: { type: 'apiKey', in: 'cookie', name: 'sessionid' },
+        csrf: { type: 'apiKey', in: 'header', name: 'X-CSRFToken' },
+      },
+    },
+  };
+}
+
+/** `GET /api/v1/openapi.json`, anonymous. */
+export function openApiRoutes(getDocument: () => unknown): RouteModule {
+  return {
+    api: 'v1',
+    register(router) {
+      router.get('/openapi.json', (_req, res) => sendJson(res, 200, getDocument()));
+    },
+    paths: {
+      '/api/v1/openapi.json': {
+        get: {
+          tags: ['operations'],
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          security: [],
+          responses: { '200': doc.json({ type: 'object' }, 'OpenAPI 3.1') },
+        },
+      },
+    },
+  };
+}

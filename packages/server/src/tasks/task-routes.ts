@@ -1,0 +1,200 @@
+import type { Router } from 'express';
+import { KolejkaError, isKolejkaError, validationError } from '@kolejka/spec';
+import { requirePermission, requirePrincipal } from '../accounts/principal.js';
+import { expectObject, readJson } from '../http/body.js';
+import { sendJson } from '../http/errors.js';
+import { withIssuesUnder } from '../http/issues.js';
+import {
+  TASK_KEY_PATTERN,
+  doc,
+  type OpenApiPaths,
+  type RouteModule,
+} from '../http/route-module.js';
+import type { ServerSettings } from '../server-settings.js';
+import { TERMINAL_TASK_STATES, type TaskRecord } from '../store/store.js';
+import { mayDeleteTask, taskNotFound, visibleTask } from './task-access.js';
+import { parseTaskQuery } from './task-queries.js';
+import { submitTask, type SubmitPorts } from './task-submission.js';
+import { taskView } from './task-view.js';
+
+export interface TaskRoutePorts extends SubmitPorts {
+  settings: SubmitPorts['settings'] & Pick<ServerSettings, 'maxJsonBytes'>;
+}
+
+export const MAX_PRIORITY = 1000;
+
+function parsePriority(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || Math.abs(value as number) > MAX_PRIORITY) {
+    throw validationError('task request', [
+      {
+        path: '/priority',
+        message: `must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY}`,
+      },
+    ]);
+  }
+  return value as number;
+}
+
+/** Cancels a task that is not finished yet; KOLEJKA_CONFLICT when it already ended. */
+async function cancel(ports: TaskRoutePorts, task: TaskRecord, by: string): Promise<TaskRecord> {
+  const before = await ports.store.cancelTask(task.key, `cancelled by ${by}`, ports.clock());
+  if (before === undefined) {
+    const now = await ports.store.getTask(task.key);
+    if (now === undefined) throw taskNotFound(task.key);
+    throw new KolejkaError(
+      'KOLEJKA_CONFLICT',
+      `Task ${task.key} is already ${now.state}; only unfinished tasks can be cancelled`,
+      { details: { state: now.state } },
+    );
+  }
+  ports.logger.info('task cancelled', { task: task.key, by, was: before.state });
+  return (await ports.store.getTask(task.key)) ?? before;
+}
+
+/** Tasks: submit, list, read, cancel, delete. */
+export function taskRoutes(ports: TaskRoutePorts): RouteModule {
+  return { api: 'v1', register: (router) => register(router, ports), paths: PATHS };
+}
+
+function register(router: Router, ports: TaskRoutePorts): void {
+  router.post('/tasks', async (req, res) => {
+    const principal = requirePermission(res, 'task:submit', 'submit tasks');
+    const body = expectObject(
+      await readJson(req, ports.settings.maxJsonBytes, 'task request'),
+      'task request',
+    );
+    if (body.task === undefined) {
+      throw validationError('task request', [
+        { path: '/task', message: 'is missing: send {"task": <kolejka_task.json>}' },
+      ]);
+    }
+    const priority = parsePriority(body.priority);
+    const record = await withIssuesUnder('/task', 'task request', () =>
+      submitTask(ports, principal, body.task, priority === undefined ? {} : { priority }),
+    );
+    res.setHeader('Location', `${req.baseUrl}/tasks/${record.key}`);
+    sendJson(res, 201, taskView(record));
+  });
+
+  router.get('/tasks', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const query = parseTaskQuery(req, principal);
+    let page;
+    try {
+      page = await ports.store.listTasks(query.filter, query.limit, query.cursor);
+    } catch (error) {
+      if (query.cursor === undefined || isKolejkaError(error)) throw error;
+      throw new KolejkaError('KOLEJKA_VALIDATION', 'The cursor is not one this server gave', {
+        cause: error,
+      });
+    }
+    sendJson(res, 200, {
+      items: page.items.map(taskView),
+      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    });
+  });
+
+  router.get('/tasks/:key', async (req, res) => {
+    const task = await visibleTask(ports, requirePrincipal(res), req.params.key);
+    sendJson(res, 200, taskView(task));
+  });
+
+  router.post('/tasks/:key/cancel', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const task = await visibleTask(ports, principal, req.params.key);
+    if (!mayDeleteTask(principal, task)) {
+      throw new KolejkaError('KOLEJKA_FORBIDDEN', `Only the owner or a manager cancels a task`);
+    }
+    sendJson(res, 200, taskView(await cancel(ports, task, principal.username)));
+  });
+
+  router.delete('/tasks/:key', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const task = await visibleTask(ports, principal, req.params.key);
+    if (!mayDeleteTask(principal, task)) {
+      throw new KolejkaError('KOLEJKA_FORBIDDEN', `Only the owner or a manager deletes a task`);
+    }
+    // Cancelling first tells the foreman running it (through the event log) to stop.
+    if (!TERMINAL_TASK_STATES.includes(task.state)) {
+      await ports.store.cancelTask(task.key, `deleted by ${principal.username}`, ports.clock());
+    }
+    if (!(await ports.store.deleteTask(task.key))) throw taskNotFound(task.key);
+    ports.logger.info('task deleted', { task: task.key, by: principal.username });
+    res.status(204).end();
+  });
+}
+
+const PATHS: OpenApiPaths = {
+  '/api/v1/tasks': {
+    post: {
+      tags: ['tasks'],
+      operationId: 'submitTask',
+      summary: 'Submit a task',
+      description:
+        'The task is `kolejka_task.json` as the original reads it. Every file must name (`reference`) the SHA-256 of a blob the caller may read, or one of its reference keys; it is stored by hash and `path` is dropped. The server issues the key (and sets `id` to it), fills limits the task omits from its defaults and caps them at its maxima.',
+      requestBody: doc.body(doc.ref('TaskRequest')),
+      responses: {
+        '201': doc.json(doc.ref('Task'), 'Queued'),
+        ...doc.errors(400, 401, 403, 413, 415),
+      },
+    },
+    get: {
+      tags: ['tasks'],
+      operationId: 'listTasks',
+      summary:
+        'List tasks, newest first (clients and processors: their own; inspectors, managers, admins: all)',
+      parameters: [
+        doc.query('state', 'Only these states (comma-separated or repeated)', {
+          type: 'string',
+        }),
+        doc.query('owner', 'Only tasks of this user (privileged roles)', { type: 'string' }),
+        doc.query('createdAfter', 'Only tasks created after this time (ISO-8601)', {
+          type: 'string',
+          format: 'date-time',
+        }),
+        doc.query('createdBefore', 'Only tasks created before this time (ISO-8601)', {
+          type: 'string',
+          format: 'date-time',
+        }),
+        doc.query('limit', 'Page size (default 100)', {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+        }),
+        doc.query('cursor', 'The `nextCursor` of the previous page', { type: 'string' }),
+      ],
+      responses: {
+        '200': doc.json(doc.ref('TaskPage'), 'A page of tasks'),
+        ...doc.errors(400, 401, 403),
+      },
+    },
+  },
+  '/api/v1/tasks/{key}': {
+    parameters: [doc.path('key', 'Task key (uuid4, 32 hex)', TASK_KEY_PATTERN)],
+    get: {
+      tags: ['tasks'],
+      operationId: 'getTask',
+      summary: 'Read a task (owner, assignee, inspectors, managers, admins)',
+      responses: { '200': doc.json(doc.ref('Task')), ...doc.errors(401, 404) },
+    },
+    delete: {
+      tags: ['tasks'],
+      operationId: 'deleteTask',
+      summary: 'Delete a task and its result (owner, managers, admins); cancels it first',
+      responses: { '204': doc.empty('Deleted'), ...doc.errors(401, 403, 404) },
+    },
+  },
+  '/api/v1/tasks/{key}/cancel': {
+    parameters: [doc.path('key', 'Task key (uuid4, 32 hex)', TASK_KEY_PATTERN)],
+    post: {
+      tags: ['tasks'],
+      operationId: 'cancelTask',
+      summary: 'Cancel an unfinished task (owner, managers, admins)',
+      responses: {
+        '200': doc.json(doc.ref('Task'), 'Cancelled'),
+        ...doc.errors(401, 403, 404, 409),
+      },
+    },
+  },
+};

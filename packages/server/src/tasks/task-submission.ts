@@ -1,0 +1,106 @@
+import {
+  assertRunnable,
+  dumpTask,
+  isKolejkaError,
+  parseTask,
+  pointerAppend,
+  validationError,
+  type FilesSpec,
+  type Logger,
+  type ValidationIssue,
+} from '@kolejka/spec';
+import type { Principal } from '../accounts/principal.js';
+import { newUuidHex } from '../accounts/tokens.js';
+import { resolveFileReference } from '../blobs/blob-access.js';
+import type { ServerSettings } from '../server-settings.js';
+import type { Store, TaskRecord } from '../store/store.js';
+import { applyServerLimits, taskPolicyIssues, type TaskPolicySettings } from './task-policy.js';
+
+/** What a submission checks against and writes to. */
+export interface SubmitPorts {
+  store: Store;
+  clock: () => Date;
+  logger: Logger;
+  settings: TaskPolicySettings & Pick<ServerSettings, 'maxAttempts'>;
+}
+
+export interface SubmitOptions {
+  /** Higher runs first. Default 0. */
+  priority?: number;
+}
+
+/**
+ * Validates a task as a caller submitted it and stores it queued, as the original does:
+ * a fresh uuid4-hex key replaces any `id`, every file must name a blob the caller may read
+ * (a hash, or one of its reference keys) and is stored by hash with `path` dropped, and the
+ * server's default and maximum limits apply. Every problem is reported at once.
+ */
+export async function submitTask(
+  ports: SubmitPorts,
+  principal: Principal,
+  json: unknown,
+  options: SubmitOptions = {},
+): Promise<TaskRecord> {
+  const task = parseTask(json);
+  const issues: ValidationIssue[] = [];
+  try {
+    assertRunnable(task);
+  } catch (error) {
+    if (!isKolejkaError(error, 'KOLEJKA_VALIDATION')) throw error;
+    issues.push(...error.issues);
+  }
+  issues.push(...taskPolicyIssues(task, ports.settings));
+
+  const files: FilesSpec = {};
+  await Promise.all(
+    Object.entries(task.files).map(async ([name, file]) => {
+      const path = pointerAppend(pointerAppend('/files', name), 'reference');
+      if (file.reference === undefined || file.reference === '') {
+        issues.push({
+          path,
+          message: `is missing: file ${JSON.stringify(name)} does not have a reference; upload it and give its hash`,
+        });
+        return;
+      }
+      const hash = await resolveFileReference(ports, principal, file.reference);
+      if (hash === undefined) {
+        issues.push({
+          path,
+          message: `${JSON.stringify(file.reference)} is unknown: name the SHA-256 of a blob you uploaded (or one of your reference keys)`,
+        });
+        return;
+      }
+      files[name] = { reference: hash };
+    }),
+  );
+  if (issues.length > 0) throw validationError('task', sortIssues(issues));
+
+  const key = newUuidHex();
+  const now = ports.clock();
+  const spec = dumpTask({
+    ...task,
+    id: key,
+    limits: applyServerLimits(task.limits, ports.settings),
+    files: Object.fromEntries(Object.keys(task.files).map((name) => [name, files[name] ?? {}])),
+  });
+  const record: TaskRecord = {
+    key,
+    owner: principal.username,
+    spec,
+    state: 'queued',
+    priority: options.priority ?? 0,
+    attempt: 0,
+    lostCount: 0,
+    maxAttempts: ports.settings.maxAttempts,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ports.store.createTask(record);
+  ports.logger.info('task submitted', { task: key, owner: principal.username });
+  return record;
+}
+
+/** Issues in document order, whatever order the file checks finished in. */
+function sortIssues(issues: ValidationIssue[]): ValidationIssue[] {
+  return [...issues].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
