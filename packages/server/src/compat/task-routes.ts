@@ -44,7 +44,7 @@ function registerTaskRoutes(router: Router, ctx: AppContext): void {
     if (!TERMINAL_TASK_STATES.includes(task.state)) {
       await ctx.store.cancelTask(task.key, `deleted by ${principal.username}`, ctx.clock());
     }
-    await ctx.store.deleteTask(task.key);
+    await ctx.store.deleteTask(task.key, ctx.clock());
     ctx.logger.info('task deleted', { task: task.key, by: principal.username });
     sendOk(res, { deleted: true });
   });

@@ -112,7 +112,7 @@ export class ForemenRegistry {
       const record = await store.getForeman(session.id);
       // Another process may have its new connection already: then the record is its.
       if (record?.serverId === serverId && this.sessions.get(session.id) === undefined)
-        await store.updateForeman(session.id, { isOnline: false });
+        await store.updateForeman(session.id, { isOnline: false }, this.scheduler.clock());
     } catch (error) {
       session.logger.warn('could not mark the foreman offline', { error: String(error) });
     }
@@ -124,7 +124,8 @@ export class ForemenRegistry {
 
   /** Drains (or undrains) a foreman, wherever it is connected; undefined when unknown. */
   async drain(id: string, isDraining: boolean): Promise<ForemanRecord | undefined> {
-    const record = await this.scheduler.store.updateForeman(id, { isDraining });
+    const { store, clock } = this.scheduler;
+    const record = await store.updateForeman(id, { isDraining }, clock());
     const session = this.sessions.get(id);
     if (record !== undefined && session !== undefined) this.applyDrain(session, isDraining);
     return record;
@@ -186,7 +187,7 @@ export class ForemenRegistry {
               foreman: record.id,
               serverId: record.serverId,
             });
-            await store.updateForeman(record.id, { isOnline: false });
+            await store.updateForeman(record.id, { isOnline: false }, new Date(now));
             record.isOnline = false;
           }
         }

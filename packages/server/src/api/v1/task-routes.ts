@@ -107,7 +107,7 @@ export const taskRoutes: RouteModule = {
       if (!TERMINAL_TASK_STATES.includes(task.state)) {
         await ctx.store.cancelTask(task.key, `deleted by ${principal.username}`, ctx.clock());
       }
-      if (!(await ctx.store.deleteTask(task.key))) throw taskNotFound(task.key);
+      if (!(await ctx.store.deleteTask(task.key, ctx.clock()))) throw taskNotFound(task.key);
       ctx.logger.info('task deleted', { task: task.key, by: principal.username });
       res.status(204).end();
     });
