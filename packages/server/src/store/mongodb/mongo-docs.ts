@@ -18,7 +18,7 @@ import type {
  * null).
  */
 
-/** A record as a document: `key` becomes `_id`. */
+/** A record as a document: its natural key (`Key`) becomes `_id`. */
 type DocOf<R, Key extends keyof R> = Omit<R, Key> & { _id: R[Key] };
 
 export type UserDoc = DocOf<UserRecord, 'username'> & {

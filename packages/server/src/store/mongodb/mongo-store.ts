@@ -11,7 +11,10 @@ import * as foremen from './mongo-foremen.js';
 import * as tasks from './mongo-tasks.js';
 import * as transitions from './mongo-transitions.js';
 
-/** Every store operation of this engine: each area module exports its functions by operation name. */
+/**
+ * Every store operation of this engine: the area modules export one function per operation,
+ * named after it (their other exports are not operations and go unused here).
+ */
 const MONGO_FUNCTIONS: EngineFunctions<MongoDatabase, 'async'> = {
   ...accounts,
   ...blobs,

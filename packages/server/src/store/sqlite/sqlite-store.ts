@@ -15,7 +15,10 @@ import * as tasks from './sqlite-tasks.js';
 import * as transitions from './sqlite-transitions.js';
 import { SqliteWriteBatch, type WriteBatchStats } from './sqlite-write-batch.js';
 
-/** Every store operation of this engine: each area module exports its functions by operation name. */
+/**
+ * Every store operation of this engine: the area modules export one function per operation,
+ * named after it (their other exports are not operations and go unused here).
+ */
 const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
   ...accounts,
   ...blobs,
