@@ -221,7 +221,7 @@ describe('cancel and drain', () => {
   it('keeps a drain across reconnects and applies drains written to the store elsewhere', async () => {
     const sim = await foreman({ mode: 'hold', id: 'cli-drained' });
     // As `kolejka-server foreman drain` does from another process: only the store changes.
-    await fx.server.store.updateForeman('cli-drained', { isDraining: true });
+    await fx.server.store.updateForeman('cli-drained', { isDraining: true }, new Date());
     await sim.next((m) => m.type === 'foreman:drain' && m.draining, 2000);
     await sim.close();
     const again = await foreman({ mode: 'hold', id: 'cli-drained' });
@@ -229,7 +229,7 @@ describe('cancel and drain', () => {
     const key = await submit(fx.server.url, alice());
     await sleep(150);
     expect(again.assignments).toEqual([]);
-    await fx.server.store.updateForeman('cli-drained', { isDraining: false });
+    await fx.server.store.updateForeman('cli-drained', { isDraining: false }, new Date());
     await assigned(again, key);
   });
 });

@@ -206,13 +206,17 @@ export function describeAccountConformance(engine: StoreEngine): void {
       expect(replaced).not.toHaveProperty('version');
 
       const before = Date.now();
-      const updated = await store.updateForeman('node-b', {
-        isOnline: true,
-        isDraining: true,
-        serverId: undefined,
-        lastHeartbeatAt: at(9),
-        capacity: { cpus: 2 },
-      });
+      const updated = await store.updateForeman(
+        'node-b',
+        {
+          isOnline: true,
+          isDraining: true,
+          serverId: undefined,
+          lastHeartbeatAt: at(9),
+          capacity: { cpus: 2 },
+        },
+        new Date(),
+      );
       expect(updated).toMatchObject({
         isOnline: true,
         isDraining: true,
@@ -223,7 +227,7 @@ export function describeAccountConformance(engine: StoreEngine): void {
       expect(updated).not.toHaveProperty('serverId');
       expect(updated?.updatedAt.getTime()).toBeGreaterThanOrEqual(before);
       expect(await store.getForeman('node-b')).toEqual(updated);
-      expect(await store.updateForeman('ghost', { isOnline: false })).toBeUndefined();
+      expect(await store.updateForeman('ghost', { isOnline: false }, at(10))).toBeUndefined();
       expect(await store.getForeman('ghost')).toBeUndefined();
     });
   });

@@ -89,7 +89,7 @@ export function describeBlobConformance(engine: StoreEngine): void {
       await store.deleteResult(task.key, at(3));
       expect(await store.removeBlobIfUnreferenced(byResult!)).toBe(true);
       expect(await store.removeBlobIfUnreferenced(byTask!)).toBe(false);
-      await store.deleteTask(task.key);
+      await store.deleteTask(task.key, at(4));
       expect(await store.removeBlobIfUnreferenced(byTask!)).toBe(true);
       expect(await store.blobTotals()).toEqual({ count: 0, bytes: 0 });
     });

@@ -31,7 +31,7 @@ export function describeEventConformance(engine: StoreEngine): void {
       await store.failTask(task.key, 'gave up', at(62));
       await store.requeueTask(task.key, at(63));
       await store.cancelTask(task.key, 'enough', at(64));
-      await store.deleteTask(task.key);
+      await store.deleteTask(task.key, at(65));
 
       const events = await store.readEvents(0, 100);
       expect(events.map((e) => [e.state, e.attempt, e.assignee ?? null])).toEqual([
@@ -54,6 +54,7 @@ export function describeEventConformance(engine: StoreEngine): void {
       );
       expect(events.every((e) => e.taskKey === task.key && e.owner === 'alice')).toBe(true);
       expect(events.at(-1)?.isDeleted).toBe(true);
+      expect(events.at(-1)?.at).toEqual(at(65));
       // Events carry the reason of failed and cancelled tasks (readable after a deletion).
       expect(events.map((e) => e.reason ?? null)).toEqual([
         ...Array<null>(9).fill(null),

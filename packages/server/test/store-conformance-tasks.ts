@@ -158,8 +158,8 @@ export function describeTaskConformance(engine: StoreEngine): void {
       const [out] = await putBlobs(store, 'out');
       const task = await assignedTask(store);
       await store.finishTask(task.key, 1, makeResult(task.key, 1, { files: { o: out! } }), at(2));
-      expect(await store.deleteTask(task.key)).toBe(true);
-      expect(await store.deleteTask(task.key)).toBe(false);
+      expect(await store.deleteTask(task.key, at(3))).toBe(true);
+      expect(await store.deleteTask(task.key, at(3))).toBe(false);
       expect(await store.getTask(task.key)).toBeUndefined();
       expect(await store.getResult(task.key)).toBeUndefined();
       expect(await store.removeBlobIfUnreferenced(out!)).toBe(true);

@@ -14,7 +14,7 @@ const date = (value: Date | undefined): string =>
 export function foremanCommands(io: CliIo, logger: Logger) {
   const drainCommand = (isDraining: boolean) => async (argv: { id: string } & StorageFlags) => {
     await withStorage(argv, io, logger, async ({ store }) => {
-      const record = await store.updateForeman(argv.id, { isDraining });
+      const record = await store.updateForeman(argv.id, { isDraining }, new Date());
       if (record === undefined)
         throw new KolejkaError('KOLEJKA_NOT_FOUND', `No foreman ${JSON.stringify(argv.id)}`);
     });

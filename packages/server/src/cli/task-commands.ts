@@ -80,7 +80,8 @@ export function taskCommands(io: CliIo, logger: Logger) {
               const task = await store.getTask(key);
               if (task !== undefined && !TERMINAL_TASK_STATES.includes(task.state))
                 await store.cancelTask(key, 'removed by an administrator', new Date());
-              if (await store.deleteTask(key)) writeLine(io.stdout, `task ${key} removed`);
+              if (await store.deleteTask(key, new Date()))
+                writeLine(io.stdout, `task ${key} removed`);
               else missing.push(key);
             }
           });

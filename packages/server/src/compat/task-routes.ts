@@ -53,7 +53,7 @@ function registerTaskRoutes(router: Router, ports: CompatTaskPorts): void {
     if (!TERMINAL_TASK_STATES.includes(task.state)) {
       await ports.store.cancelTask(task.key, `deleted by ${principal.username}`, ports.clock());
     }
-    await ports.store.deleteTask(task.key);
+    await ports.store.deleteTask(task.key, ports.clock());
     ports.logger.info('task deleted', { task: task.key, by: principal.username });
     sendOk(res, { deleted: true });
   });

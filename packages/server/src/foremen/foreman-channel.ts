@@ -222,7 +222,7 @@ export class ForemanChannel {
     );
     for (const task of running) if (!renewed.has(task.key)) await this.withdrawLost(session, task);
     // Also heals the record if another process marked it offline by mistake.
-    await store.updateForeman(session.id, { lastHeartbeatAt: now, isOnline: true, serverId });
+    await store.updateForeman(session.id, { lastHeartbeatAt: now, isOnline: true, serverId }, now);
   }
 
   /**

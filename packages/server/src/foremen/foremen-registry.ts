@@ -72,14 +72,14 @@ export class ForemenRegistry {
 
   /** The session's connection ended: it is offline at once (its tasks keep their leases). */
   async unregister(session: ForemanSession): Promise<void> {
-    const { scheduler, store, serverId } = this.ports;
+    const { scheduler, store, serverId, clock } = this.ports;
     scheduler.forget(session);
     if (!scheduler.foremen.remove(session)) return;
     try {
       const record = await store.getForeman(session.id);
       // Another process may have its new connection already: then the record is its.
       if (record?.serverId === serverId && scheduler.foremen.local(session.id) === undefined)
-        await store.updateForeman(session.id, { isOnline: false });
+        await store.updateForeman(session.id, { isOnline: false }, clock());
     } catch (error) {
       session.logger.warn('could not mark the foreman offline', { error: String(error) });
     }
@@ -87,7 +87,7 @@ export class ForemenRegistry {
 
   /** Drains (or undrains) a foreman, wherever it is connected; undefined when unknown. */
   async drain(id: string, isDraining: boolean): Promise<ForemanRecord | undefined> {
-    const record = await this.ports.store.updateForeman(id, { isDraining });
+    const record = await this.ports.store.updateForeman(id, { isDraining }, this.ports.clock());
     const session = this.local(id);
     if (record !== undefined && session !== undefined) this.applyDrain(session, isDraining);
     return record;
@@ -131,7 +131,7 @@ export class ForemenRegistry {
               foreman: record.id,
               serverId: record.serverId,
             });
-            await store.updateForeman(record.id, { isOnline: false });
+            await store.updateForeman(record.id, { isOnline: false }, new Date(now));
             record.isOnline = false;
           }
         }

@@ -1,26 +1,5 @@
-export {
-  ROLES,
-  TASK_STATES,
-  TERMINAL_TASK_STATES,
-  type BlobRecord,
-  type Claim,
-  type ExpiredLease,
-  type FinishOutcome,
-  type ForemanChanges,
-  type ForemanRecord,
-  type Page,
-  type ReferenceRecord,
-  type ResultRecord,
-  type Role,
-  type SessionRecord,
-  type Store,
-  type TaskEvent,
-  type TaskFilter,
-  type TaskRecord,
-  type TaskState,
-  type TokenRecord,
-  type UserRecord,
-} from './store.js';
+// The contract and its records: everything store.ts exports is public.
+export * from './store.js';
 export {
   DEFAULT_SQLITE_FILE,
   openStore,

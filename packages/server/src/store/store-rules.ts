@@ -132,21 +132,24 @@ export function isSameSpec(storedText: string, spec: unknown): boolean {
 }
 
 /**
- * What `finishTask` does, decided from the current task and stored result (see the
- * `Store.finishTask` doc). `store` means: write the result and finish the task.
+ * What `finishTask` answers without writing anything, decided from the current task and the
+ * stored result (see the `Store.finishTask` doc); `undefined` means: store the result and
+ * finish the task.
  */
-export function decideFinish(
+export function refuseFinish(
   task: TaskRecord,
   stored: ResultRecord | undefined,
   attempt: number,
   resultSpecText: string,
-): Exclude<FinishOutcome['outcome'], 'stored' | 'not_found'> | 'store' {
+): Exclude<FinishOutcome, { outcome: 'stored' | 'not_found' }> | undefined {
   if (stored !== undefined) {
-    if (stored.attempt !== attempt) return 'stale';
-    return isSameSpec(specText(stored.spec), JSON.parse(resultSpecText)) ? 'duplicate' : 'conflict';
+    if (stored.attempt !== attempt) return { outcome: 'stale', task };
+    const isSame = isSameSpec(specText(stored.spec), JSON.parse(resultSpecText));
+    return { outcome: isSame ? 'duplicate' : 'conflict', task, result: stored };
   }
-  if (attempt !== task.attempt || !LEASED_TASK_STATES.includes(task.state)) return 'stale';
-  return 'store';
+  if (attempt !== task.attempt || !LEASED_TASK_STATES.includes(task.state))
+    return { outcome: 'stale', task };
+  return undefined;
 }
 
 export function emptyStateCounts(): Record<TaskState, number> {

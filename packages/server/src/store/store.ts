@@ -1,4 +1,25 @@
-import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolejka/spec';
+import type {
+  BlobRecord,
+  Claim,
+  ExpiredLease,
+  FinishOutcome,
+  ForemanChanges,
+  ForemanRecord,
+  Page,
+  ReferenceRecord,
+  ResultRecord,
+  Role,
+  SessionRecord,
+  TaskEvent,
+  TaskFilter,
+  TaskRecord,
+  TaskState,
+  TokenRecord,
+  UserRecord,
+} from './store-records.js';
+
+// The records the contract speaks of, so that its users import both from one module.
+export * from './store-records.js';
 
 /**
  * The server's one narrow storage interface. Two engines implement it — SQLite (embedded
@@ -12,7 +33,9 @@ import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolej
  *   refusal) when the condition no longer holds, so racing callers see exactly one winner.
  * - Every task state change appends a `TaskEvent` in the same atomic operation, with a
  *   strictly increasing `seq`; other server processes follow the log (`readEvents`).
- * - Times are `Date`s; engines store them with millisecond precision.
+ * - Times are `Date`s; engines store them with millisecond precision. An operation that
+ *   decides or records the current time takes it as `now` (the caller's clock): engines
+ *   never read the clock themselves, so tests and racing processes agree on time.
  * - Records returned are copies: mutating them never changes the store.
  * - Blob records cannot be removed while a reference, task file or result file names them,
  *   and nothing can name a blob that has no record: `createReference`, `ensureReference`,
@@ -22,181 +45,6 @@ import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolej
  *   record is missing), KOLEJKA_VALIDATION (a malformed argument, such as a bad cursor),
  *   KOLEJKA_UNAVAILABLE (the database cannot be reached or is locked, the store is closed).
  */
-
-export const ROLES = ['client', 'processor', 'inspector', 'manager', 'admin'] as const;
-/** client: submits tasks, reads its own; processor: a foreman's identity (claims tasks,
- * posts results, reads any blob); inspector: reads everything; manager: reads and deletes
- * everything, drains foremen; admin: everything (as a Django superuser). */
-export type Role = (typeof ROLES)[number];
-
-export interface UserRecord {
-  username: string;
-  roles: Role[];
-  /** scrypt hash in the form `scrypt$N$r$p$salt$hash` (base64 parts); absent = no password login. */
-  passwordHash?: string;
-  createdAt: Date;
-}
-
-export interface TokenRecord {
-  /** Public id (to list and revoke), not the secret. */
-  id: string;
-  username: string;
-  /** SHA-256 hex of the secret token; the secret itself is shown once and never stored. */
-  tokenHash: string;
-  label?: string;
-  createdAt: Date;
-  lastUsedAt?: Date;
-}
-
-/** A cookie session of the original-compatible API (Django `sessionid`). */
-export interface SessionRecord {
-  /** SHA-256 hex of the cookie value. */
-  keyHash: string;
-  username: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
-
-export interface BlobRecord {
-  /** SHA-256 hex of the content (64 lowercase hex digits). */
-  hash: string;
-  size: number;
-  createdAt: Date;
-}
-
-/** The original's Reference: a user's handle on a blob; ownership = permission to read. */
-export interface ReferenceRecord {
-  /** uuid4 hex (32 lowercase hex digits). */
-  key: string;
-  hash: string;
-  owner: string;
-  isPublic: boolean;
-  createdAt: Date;
-  accessedAt: Date;
-}
-
-// The states are spec's (one list for server, client and foreman); re-exported for the
-// modules that take every store type from here.
-export { TASK_STATES, TERMINAL_TASK_STATES, type TaskState } from '@kolejka/spec';
-
-export interface TaskRecord {
-  /** uuid4 hex issued by the server. */
-  key: string;
-  owner: string;
-  /** Canonical task spec; `files[*].reference` are blob hashes; `id` equals `key`. */
-  spec: TaskSpecJson;
-  state: TaskState;
-  /** Higher runs first; then older first. Default 0. */
-  priority: number;
-  /** Fencing token: incremented by every claim; a result must carry the current value. 0 before the first claim. */
-  attempt: number;
-  /** How many leases were lost (expired); the task fails when this reaches `maxAttempts`. */
-  lostCount: number;
-  maxAttempts: number;
-  /** Foreman id (push API) or processor username (original `/queue/dequeue/`) holding the task. */
-  assignee?: string;
-  leaseExpiresAt?: Date;
-  /** Why the task failed or was cancelled, for people. */
-  reason?: string;
-  createdAt: Date;
-  updatedAt: Date;
-  assignedAt?: Date;
-  startedAt?: Date;
-  finishedAt?: Date;
-}
-
-export interface ResultRecord {
-  taskKey: string;
-  /** The attempt that produced it. */
-  attempt: number;
-  /** Canonical result spec; `files[*].reference` are blob hashes. */
-  spec: ResultSpecJson;
-  /** Username of the processor that posted it. */
-  poster: string;
-  createdAt: Date;
-}
-
-export interface ForemanRecord {
-  id: string;
-  /** The processor user it authenticates as. */
-  username: string;
-  tags: string[];
-  capacity: LimitsJson;
-  version?: string;
-  isOnline: boolean;
-  isDraining: boolean;
-  /** Which server process holds its connection (see `ServerInstance`). */
-  serverId?: string;
-  lastHeartbeatAt?: Date;
-  updatedAt: Date;
-}
-
-/** What `updateForeman` may change; a key given with `undefined` clears that optional field. */
-export type ForemanChanges = Partial<
-  Pick<
-    ForemanRecord,
-    'isOnline' | 'isDraining' | 'serverId' | 'lastHeartbeatAt' | 'tags' | 'capacity'
-  >
->;
-
-export interface TaskEvent {
-  seq: number;
-  taskKey: string;
-  owner: string;
-  /** The state entered (for a deletion: the state the task had). */
-  state: TaskState;
-  attempt: number;
-  assignee?: string;
-  /** Present (true) on the event `deleteTask` appends: the task and its result are gone. */
-  isDeleted?: boolean;
-  /** The task's `reason` after the change (why it failed or was cancelled), when it has one. */
-  reason?: string;
-  at: Date;
-}
-
-export interface TaskFilter {
-  owner?: string;
-  /** Any of these states (an empty list matches nothing). */
-  states?: TaskState[];
-  /** Exclusive bounds on `createdAt`. */
-  createdAfter?: Date;
-  createdBefore?: Date;
-  assignee?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Opaque; pass back to get the next page. Absent on the last page. */
-  nextCursor?: string;
-}
-
-export interface Claim {
-  /** Foreman id or processor username. */
-  assignee: string;
-  leaseExpiresAt: Date;
-  now: Date;
-}
-
-export type FinishOutcome =
-  /** Stored now; the task is `finished`. */
-  | { outcome: 'stored'; task: TaskRecord; result: ResultRecord }
-  /** The same result was stored before (identical spec and attempt): nothing changed. */
-  | { outcome: 'duplicate'; task: TaskRecord; result: ResultRecord }
-  /** The attempt is not the task's current one, or the task is no longer assigned/running. */
-  | { outcome: 'stale'; task: TaskRecord }
-  /** A different result is already stored for this task. */
-  | { outcome: 'conflict'; task: TaskRecord; result: ResultRecord }
-  | { outcome: 'not_found' };
-
-export interface ExpiredLease {
-  /** The task after the change. */
-  task: TaskRecord;
-  /** Who held the lease that expired (the task's assignee before the change). */
-  previousAssignee?: string;
-  /** `requeued` with attempt kept (the next claim increments it), or `failed` when `lostCount` reached `maxAttempts`. */
-  outcome: 'requeued' | 'failed';
-}
-
 export interface Store {
   // Users, tokens, sessions ---------------------------------------------------------------
   /** Throws KOLEJKA_CONFLICT when the username exists. */
@@ -280,8 +128,8 @@ export interface Store {
     after?: { priority: number; createdAt: Date; key: string },
   ): Promise<TaskRecord[]>;
   countTasksByState(): Promise<Record<TaskState, number>>;
-  /** Removes the task and its result, appending an event with `isDeleted`; returns whether it existed. */
-  deleteTask(key: string): Promise<boolean>;
+  /** Removes the task and its result, appending an event with `isDeleted` (at `now`); returns whether it existed. */
+  deleteTask(key: string, now: Date): Promise<boolean>;
 
   /**
    * Notes why queued tasks wait (e.g. no connected foreman can ever run them), or clears
@@ -358,8 +206,8 @@ export interface Store {
   upsertForeman(foreman: ForemanRecord): Promise<void>;
   getForeman(id: string): Promise<ForemanRecord | undefined>;
   listForemen(): Promise<ForemanRecord[]>;
-  /** Applies the changes (and `updatedAt` = the current time); undefined when there is no such foreman. */
-  updateForeman(id: string, changes: ForemanChanges): Promise<ForemanRecord | undefined>;
+  /** Applies the changes (and `updatedAt` = `now`); undefined when there is no such foreman. */
+  updateForeman(id: string, changes: ForemanChanges, now: Date): Promise<ForemanRecord | undefined>;
 
   /** Idempotent; releases connections and handles. Pending `waitForChange` calls resolve; other calls then fail with KOLEJKA_UNAVAILABLE. */
   close(): Promise<void>;

@@ -119,7 +119,7 @@ function register(router: Router, ports: TaskRoutePorts): void {
     if (!TERMINAL_TASK_STATES.includes(task.state)) {
       await ports.store.cancelTask(task.key, `deleted by ${principal.username}`, ports.clock());
     }
-    if (!(await ports.store.deleteTask(task.key))) throw taskNotFound(task.key);
+    if (!(await ports.store.deleteTask(task.key, ports.clock()))) throw taskNotFound(task.key);
     ports.logger.info('task deleted', { task: task.key, by: principal.username });
     res.status(204).end();
   });

@@ -1,6 +1,6 @@
 import type { ClientSession, Document } from 'mongodb';
 import { KolejkaError } from '@kolejka/spec';
-import { assertBlobHash, type FileBlob } from '../store-rules.js';
+import { assertBlobHash, assertLimit, type FileBlob } from '../store-rules.js';
 import type { BlobRecord, ReferenceRecord } from '../store.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
 import { blobFromDoc, referenceFromDoc, type BlobDoc } from './mongo-docs.js';
@@ -104,6 +104,7 @@ export async function listUnreferencedBlobs(
   limit: number,
   createdBefore?: Date,
 ): Promise<BlobRecord[]> {
+  assertLimit(limit);
   const docs = await m.collections.blobs
     .aggregate<BlobDoc>([
       { $match: createdBefore === undefined ? {} : { touchedAt: { $lt: createdBefore } } },

@@ -1,53 +1,36 @@
-import type { LimitsJson, ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
+import type { ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
 import type {
   BlobRecord,
   ForemanRecord,
   ReferenceRecord,
   ResultRecord,
-  Role,
   SessionRecord,
   TaskEvent,
   TaskRecord,
-  TaskState,
   TokenRecord,
   UserRecord,
-} from '../store.js';
+} from '../store-records.js';
 
 /*
- * Documents as kept in MongoDB: `_id` is the record's natural key. Specs are JSON text,
- * because their keys (file names, environment variables) may contain `.` or start with `$`,
- * which MongoDB field names must not. Optional fields are absent (never null).
+ * Documents as kept in MongoDB: the store's records, with `_id` for the record's natural key.
+ * Specs are JSON text, because their keys (file names, environment variables) may contain `.`
+ * or start with `$`, which MongoDB field names must not. Optional fields are absent (never
+ * null).
  */
 
-export interface UserDoc {
-  _id: string;
-  roles: Role[];
-  passwordHash?: string;
-  createdAt: Date;
+/** A record as a document: its natural key (`Key`) becomes `_id`. */
+type DocOf<R, Key extends keyof R> = Omit<R, Key> & { _id: R[Key] };
+
+export type UserDoc = DocOf<UserRecord, 'username'> & {
   /** Bumped when something is created for the user (see mongo-accounts). */
   revision?: number;
-}
+};
 
-export interface TokenDoc {
-  _id: string;
-  username: string;
-  tokenHash: string;
-  label?: string;
-  createdAt: Date;
-  lastUsedAt?: Date;
-}
+export type TokenDoc = DocOf<TokenRecord, 'id'>;
 
-export interface SessionDoc {
-  _id: string;
-  username: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
+export type SessionDoc = DocOf<SessionRecord, 'keyHash'>;
 
-export interface BlobDoc {
-  _id: string;
-  size: number;
-  createdAt: Date;
+export type BlobDoc = DocOf<BlobRecord, 'hash'> & {
   /** Last putBlob (restarts the gc grace period). */
   touchedAt: Date;
   /**
@@ -56,76 +39,29 @@ export interface BlobDoc {
    * the other (snapshot isolation alone would let both commit).
    */
   claims?: number;
-}
+};
 
-export interface ReferenceDoc {
-  _id: string;
-  hash: string;
-  owner: string;
-  isPublic: boolean;
-  createdAt: Date;
-  accessedAt: Date;
-}
+export type ReferenceDoc = DocOf<ReferenceRecord, 'key'>;
 
-export interface TaskDoc {
-  _id: string;
-  owner: string;
+export type TaskDoc = DocOf<Omit<TaskRecord, 'spec'>, 'key'> & {
   spec: string;
-  state: TaskState;
-  priority: number;
-  attempt: number;
-  lostCount: number;
-  maxAttempts: number;
-  assignee?: string;
-  leaseExpiresAt?: Date;
-  reason?: string;
-  createdAt: Date;
-  updatedAt: Date;
-  assignedAt?: Date;
-  startedAt?: Date;
-  finishedAt?: Date;
   /** Distinct blob hashes of `spec.files` (indexed, for gc). */
   fileHashes: string[];
-}
+};
 
-export interface ResultDoc {
-  _id: string;
-  attempt: number;
+export type ResultDoc = DocOf<Omit<ResultRecord, 'spec'>, 'taskKey'> & {
   spec: string;
-  poster: string;
-  createdAt: Date;
   fileHashes: string[];
-}
+};
 
-export interface EventDoc {
-  _id: number;
-  taskKey: string;
-  owner: string;
-  state: TaskState;
-  attempt: number;
-  assignee?: string;
-  isDeleted?: true;
-  reason?: string;
-  at: Date;
-}
+export type EventDoc = DocOf<Omit<TaskEvent, 'isDeleted'>, 'seq'> & { isDeleted?: true };
 
 export interface CounterDoc {
   _id: string;
   seq: number;
 }
 
-export interface ForemanDoc {
-  _id: string;
-  username: string;
-  tags: string[];
-  capacity: LimitsJson;
-  version?: string;
-  isOnline: boolean;
-  isDraining: boolean;
-  serverId?: string;
-  lastHeartbeatAt?: Date;
-  updatedAt: Date;
-}
+export type ForemanDoc = DocOf<ForemanRecord, 'id'>;
 
 /** Copies only the fields that are present (drivers may hand back null for unset ones). */
 function present<T extends object, K extends keyof T>(

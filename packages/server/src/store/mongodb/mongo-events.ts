@@ -1,4 +1,5 @@
 import type { ClientSession } from 'mongodb';
+import { assertLimit } from '../store-rules.js';
 import type { TaskEvent } from '../store.js';
 import type { MongoDatabase } from './mongo-db.js';
 import { eventFromDoc, type EventDoc, type TaskDoc } from './mongo-docs.js';
@@ -41,6 +42,7 @@ export async function readEvents(
   afterSeq: number,
   limit: number,
 ): Promise<TaskEvent[]> {
+  assertLimit(limit);
   const docs = await m.collections.events
     .find({ _id: { $gt: afterSeq } })
     .sort({ _id: 1 })

@@ -3,8 +3,8 @@ import {
   ACTIVE_TASK_STATES,
   LEASED_TASK_STATES,
   assertResultFor,
-  decideFinish,
   distinctHashes,
+  refuseFinish,
   specText,
   unknownBlobError,
 } from '../store-rules.js';
@@ -167,17 +167,8 @@ export async function finishTask(
     const task = taskFromDoc(taskDoc);
     const storedDoc = await m.collections.results.findOne({ _id: key }, { session });
     const stored = storedDoc === null ? undefined : resultFromDoc(storedDoc);
-    const decision = decideFinish(task, stored, attempt, text);
-    switch (decision) {
-      case 'duplicate':
-      case 'conflict':
-        if (stored === undefined) throw new Error(`${decision} without a stored result`);
-        return { outcome: decision, task, result: stored };
-      case 'stale':
-        return { outcome: 'stale', task };
-      case 'store':
-        break;
-    }
+    const refusal = refuseFinish(task, stored, attempt, text);
+    if (refusal !== undefined) return refusal;
     await claimBlobs(m, session, blobs, (blob) => unknownBlobError('result', blob));
     const resultDoc: ResultDoc = {
       _id: key,

@@ -1,5 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-import { assertBlobHash } from '../store-rules.js';
+import { assertBlobHash, assertLimit } from '../store-rules.js';
 import type { BlobRecord, ReferenceRecord } from '../store.js';
 import { isConstraintError, type SqliteDb } from './sqlite-db.js';
 import {
@@ -51,6 +51,7 @@ export function listUnreferencedBlobs(
   limit: number,
   createdBefore?: Date,
 ): BlobRecord[] {
+  assertLimit(limit);
   return db
     .all<BlobRow>(
       `SELECT * FROM blobs

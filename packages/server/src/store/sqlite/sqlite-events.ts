@@ -1,3 +1,4 @@
+import { assertLimit } from '../store-rules.js';
 import type { TaskEvent } from '../store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import { eventFromRow, type EventRow, type TaskRow } from './sqlite-rows.js';
@@ -25,6 +26,7 @@ export function appendEvent(db: SqliteDb, task: TaskRow, at: number, isDeleted =
 }
 
 export function readEvents(db: SqliteDb, afterSeq: number, limit: number): TaskEvent[] {
+  assertLimit(limit);
   return db
     .all<EventRow>('SELECT * FROM events WHERE seq > @afterSeq ORDER BY seq LIMIT @limit', {
       afterSeq,

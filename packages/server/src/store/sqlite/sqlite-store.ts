@@ -1,27 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
-import { assertLimit } from '../store-rules.js';
-import type {
-  BlobRecord,
-  Claim,
-  ExpiredLease,
-  FinishOutcome,
-  ForemanChanges,
-  ForemanRecord,
-  Page,
-  ReferenceRecord,
-  ResultRecord,
-  Role,
-  SessionRecord,
-  Store,
-  TaskEvent,
-  TaskFilter,
-  TaskRecord,
-  TaskState,
-  TokenRecord,
-  UserRecord,
-} from '../store.js';
+import { StoreFacade, bindStore } from '../store-facade.js';
+import type { EngineFunctions, StoreOperation } from '../store-operations.js';
+import type { Store } from '../store.js';
 import * as accounts from './sqlite-accounts.js';
 import * as blobs from './sqlite-blobs.js';
 import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
@@ -32,6 +14,19 @@ import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
 import * as tasks from './sqlite-tasks.js';
 import * as transitions from './sqlite-transitions.js';
 import { SqliteWriteBatch, type WriteBatchStats } from './sqlite-write-batch.js';
+
+/**
+ * Every store operation of this engine: the area modules export one function per operation,
+ * named after it (their other exports are not operations and go unused here).
+ */
+const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
+  ...accounts,
+  ...blobs,
+  ...events,
+  ...foremen,
+  ...tasks,
+  ...transitions,
+};
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory when missing), or `:memory:`. */
@@ -71,7 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStor
  * synchronous: reads finish inside their method; writes are grouped per event-loop turn into
  * one transaction (group commit, see SqliteWriteBatch) and answered after its COMMIT.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends StoreFacade implements Store {
   readonly options: ResolvedSqliteStoreOptions;
   private readonly db: SqliteDb;
   private readonly watcher: SqliteChangeWatcher;
@@ -79,6 +74,7 @@ export class SqliteStore implements Store {
   private isClosed = false;
 
   constructor(options: ResolvedSqliteStoreOptions) {
+    super();
     this.options = options;
     if (options.path !== ':memory:' && !options.path.startsWith('file:'))
       mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
@@ -102,6 +98,10 @@ export class SqliteStore implements Store {
       options.pollIntervalMs,
     );
     this.batch = new SqliteWriteBatch(this.db, () => this.watcher.notifyLocal());
+    Object.assign(
+      this,
+      bindStore(SQLITE_FUNCTIONS, (operation, call) => this.perform(operation, call)),
+    );
   }
 
   /** What the group commit did so far: transactions, writes, the largest batch. */
@@ -132,209 +132,16 @@ export class SqliteStore implements Store {
     return this.batch.enqueue(doing, fn);
   }
 
-  // Users, tokens, sessions -------------------------------------------------------------------
-  createUser(user: UserRecord): Promise<void> {
-    return this.change('create a user', (db) => accounts.createUser(db, user));
-  }
-  getUser(username: string): Promise<UserRecord | undefined> {
-    return this.run('read a user', (db) => accounts.getUser(db, username));
-  }
-  listUsers(): Promise<UserRecord[]> {
-    return this.run('list users', (db) => accounts.listUsers(db));
-  }
-  updateUser(
-    username: string,
-    changes: { roles?: Role[]; passwordHash?: string | null },
-  ): Promise<boolean> {
-    return this.change('update a user', (db) => accounts.updateUser(db, username, changes));
-  }
-  removeUser(username: string): Promise<boolean> {
-    return this.change('remove a user', (db) => accounts.removeUser(db, username));
-  }
-  createToken(token: TokenRecord): Promise<void> {
-    return this.change('create a token', (db) => accounts.createToken(db, token));
-  }
-  useToken(tokenHash: string, now: Date): Promise<TokenRecord | undefined> {
-    return this.run('use a token', (db) => accounts.useToken(db, tokenHash, now));
-  }
-  listTokens(username?: string): Promise<TokenRecord[]> {
-    return this.run('list tokens', (db) => accounts.listTokens(db, username));
-  }
-  revokeToken(id: string): Promise<boolean> {
-    return this.change('revoke a token', (db) => accounts.revokeToken(db, id));
-  }
-  createSession(session: SessionRecord): Promise<void> {
-    return this.change('create a session', (db) => accounts.createSession(db, session));
-  }
-  getSession(keyHash: string, now: Date): Promise<SessionRecord | undefined> {
-    return this.run('read a session', (db) => accounts.getSession(db, keyHash, now));
-  }
-  deleteSession(keyHash: string): Promise<void> {
-    return this.change('delete a session', (db) => accounts.deleteSession(db, keyHash));
-  }
-  deleteExpiredSessions(now: Date): Promise<number> {
-    return this.change('delete expired sessions', (db) => accounts.deleteExpiredSessions(db, now));
+  /** Reads run at once; writes join the group commit. */
+  private perform<T>(operation: StoreOperation, call: (db: SqliteDb) => T): Promise<T> {
+    return operation.mode === 'write'
+      ? this.change(operation.doing, call)
+      : this.run(operation.doing, call);
   }
 
-  // Blobs and references ----------------------------------------------------------------------
-  putBlob(blob: BlobRecord): Promise<BlobRecord> {
-    return this.change('record a blob', (db) => blobs.putBlob(db, blob));
-  }
-  getBlob(hash: string): Promise<BlobRecord | undefined> {
-    return this.run('read a blob record', (db) => blobs.getBlob(db, hash));
-  }
-  removeBlobIfUnreferenced(hash: string): Promise<boolean> {
-    return this.change('remove a blob record', (db) => blobs.removeBlobIfUnreferenced(db, hash));
-  }
-  listUnreferencedBlobs(limit: number, createdBefore?: Date): Promise<BlobRecord[]> {
-    return this.run('list unreferenced blobs', (db) => {
-      assertLimit(limit);
-      return blobs.listUnreferencedBlobs(db, limit, createdBefore);
-    });
-  }
-  blobTotals(): Promise<{ count: number; bytes: number }> {
-    return this.run('sum blob sizes', (db) => blobs.blobTotals(db));
-  }
-  createReference(reference: ReferenceRecord): Promise<void> {
-    return this.change('create a reference', (db) => blobs.createReference(db, reference));
-  }
-  getReference(key: string): Promise<ReferenceRecord | undefined> {
-    return this.run('read a reference', (db) => blobs.getReference(db, key));
-  }
-  ensureReference(
-    owner: string,
-    hash: string,
-    now: Date,
-    newKey: string,
-  ): Promise<ReferenceRecord> {
-    return this.change('ensure a reference', (db) =>
-      blobs.ensureReference(db, owner, hash, now, newKey),
-    );
-  }
-  hasReference(owner: string, hash: string): Promise<boolean> {
-    return this.run('look a reference up', (db) => blobs.hasReference(db, owner, hash));
-  }
-  touchReference(key: string, now: Date): Promise<void> {
-    return this.change('touch a reference', (db) => blobs.touchReference(db, key, now));
-  }
-  deleteReference(key: string): Promise<boolean> {
-    return this.change('delete a reference', (db) => blobs.deleteReference(db, key));
-  }
-  deleteReferencesToBlob(hash: string): Promise<number> {
-    return this.change('delete references', (db) => blobs.deleteReferencesToBlob(db, hash));
-  }
-
-  // Tasks -------------------------------------------------------------------------------------
-  createTask(task: TaskRecord): Promise<void> {
-    return this.change('create a task', (db) => tasks.createTask(db, task));
-  }
-  getTask(key: string): Promise<TaskRecord | undefined> {
-    return this.run('read a task', (db) => tasks.getTask(db, key));
-  }
-  listTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<Page<TaskRecord>> {
-    return this.run('list tasks', (db) => tasks.listTasks(db, filter, limit, cursor));
-  }
-  listQueuedTasks(
-    limit: number,
-    after?: { priority: number; createdAt: Date; key: string },
-  ): Promise<TaskRecord[]> {
-    return this.run('list queued tasks', (db) => tasks.listQueuedTasks(db, limit, after));
-  }
-  countTasksByState(): Promise<Record<TaskState, number>> {
-    return this.run('count tasks', (db) => tasks.countTasksByState(db));
-  }
-  deleteTask(key: string): Promise<boolean> {
-    return this.change('delete a task', (db) => tasks.deleteTask(db, key, new Date()));
-  }
-  setQueuedReason(keys: readonly string[], reason: string | undefined): Promise<number> {
-    return this.change('note why tasks wait', (db) =>
-      transitions.setQueuedReason(db, keys, reason),
-    );
-  }
-  claimTask(key: string, claim: Claim): Promise<TaskRecord | undefined> {
-    return this.change('claim a task', (db) => transitions.claimTask(db, key, claim));
-  }
-  releaseTask(key: string, attempt: number, now: Date): Promise<TaskRecord | undefined> {
-    return this.change('release a task', (db) => transitions.releaseTask(db, key, attempt, now));
-  }
-  startTask(key: string, attempt: number, now: Date): Promise<TaskRecord | undefined> {
-    return this.change('start a task', (db) => transitions.startTask(db, key, attempt, now));
-  }
-  renewLeases(
-    assignee: string,
-    list: { key: string; attempt: number }[],
-    leaseExpiresAt: Date,
-  ): Promise<string[]> {
-    return this.change('renew leases', (db) =>
-      transitions.renewLeases(db, assignee, list, leaseExpiresAt),
-    );
-  }
-  finishTask(
-    key: string,
-    attempt: number,
-    result: ResultRecord,
-    now: Date,
-  ): Promise<FinishOutcome> {
-    return this.change('finish a task', (db) =>
-      transitions.finishTask(db, key, attempt, result, now),
-    );
-  }
-  failTask(
-    key: string,
-    reason: string,
-    now: Date,
-    attempt?: number,
-  ): Promise<TaskRecord | undefined> {
-    return this.change('fail a task', (db) => transitions.failTask(db, key, reason, now, attempt));
-  }
-  cancelTask(key: string, reason: string, now: Date): Promise<TaskRecord | undefined> {
-    return this.change('cancel a task', (db) => transitions.cancelTask(db, key, reason, now));
-  }
-  requeueTask(key: string, now: Date): Promise<TaskRecord | undefined> {
-    return this.change('requeue a task', (db) => transitions.requeueTask(db, key, now));
-  }
-  expireLeases(now: Date, reasonFor: (task: TaskRecord) => string): Promise<ExpiredLease[]> {
-    return this.change('expire leases', (db) => transitions.expireLeases(db, now, reasonFor));
-  }
-  getResult(taskKey: string): Promise<ResultRecord | undefined> {
-    return this.run('read a result', (db) => tasks.getResult(db, taskKey));
-  }
-  deleteResult(taskKey: string, now: Date): Promise<boolean> {
-    return this.change('delete a result', (db) => transitions.deleteResult(db, taskKey, now));
-  }
-
-  // Events ------------------------------------------------------------------------------------
-  readEvents(afterSeq: number, limit: number): Promise<TaskEvent[]> {
-    return this.run('read events', (db) => {
-      assertLimit(limit);
-      return events.readEvents(db, afterSeq, limit);
-    });
-  }
-  lastEventSeq(): Promise<number> {
-    return this.run('read the last event', (db) => events.lastEventSeq(db));
-  }
   waitForChange(timeoutMs: number, signal?: AbortSignal, afterSeq?: number): Promise<void> {
     return this.run('wait for a change', () => this.watcher).then((watcher) =>
       watcher.wait(timeoutMs, signal, afterSeq),
-    );
-  }
-  deleteEventsBefore(before: Date): Promise<number> {
-    return this.change('delete old events', (db) => events.deleteEventsBefore(db, before));
-  }
-
-  // Foremen -----------------------------------------------------------------------------------
-  upsertForeman(foreman: ForemanRecord): Promise<void> {
-    return this.change('record a foreman', (db) => foremen.upsertForeman(db, foreman));
-  }
-  getForeman(id: string): Promise<ForemanRecord | undefined> {
-    return this.run('read a foreman', (db) => foremen.getForeman(db, id));
-  }
-  listForemen(): Promise<ForemanRecord[]> {
-    return this.run('list foremen', (db) => foremen.listForemen(db));
-  }
-  updateForeman(id: string, changes: ForemanChanges): Promise<ForemanRecord | undefined> {
-    return this.change('update a foreman', (db) =>
-      foremen.updateForeman(db, id, changes, new Date()),
     );
   }
 

@@ -1,7 +1,7 @@
 import {
   assertResultFor,
-  decideFinish,
   distinctHashes,
+  refuseFinish,
   specText,
   unknownBlobError,
 } from '../store-rules.js';
@@ -147,17 +147,8 @@ export function finishTask(
     const task = taskFromRow(taskRow);
     const storedRow = db.get<ResultRow>('SELECT * FROM results WHERE task_key = @key', { key });
     const stored = storedRow && resultFromRow(storedRow);
-    const decision = decideFinish(task, stored, attempt, text);
-    switch (decision) {
-      case 'duplicate':
-      case 'conflict':
-        if (stored === undefined) throw new Error(`${decision} without a stored result`);
-        return { outcome: decision, task, result: stored };
-      case 'stale':
-        return { outcome: 'stale', task };
-      case 'store':
-        break;
-    }
+    const refusal = refuseFinish(task, stored, attempt, text);
+    if (refusal !== undefined) return refusal;
     for (const blob of blobs)
       if (db.get('SELECT 1 FROM blobs WHERE hash = @hash', { hash: blob.hash }) === undefined)
         throw unknownBlobError('result', blob);

@@ -1,0 +1,177 @@
+import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolejka/spec';
+
+/* The records the Store contract (store.ts) reads and writes; every engine returns copies. */
+
+export const ROLES = ['client', 'processor', 'inspector', 'manager', 'admin'] as const;
+/** client: submits tasks, reads its own; processor: a foreman's identity (claims tasks,
+ * posts results, reads any blob); inspector: reads everything; manager: reads and deletes
+ * everything, drains foremen; admin: everything (as a Django superuser). */
+export type Role = (typeof ROLES)[number];
+
+export interface UserRecord {
+  username: string;
+  roles: Role[];
+  /** scrypt hash in the form `scrypt$N$r$p$salt$hash` (base64 parts); absent = no password login. */
+  passwordHash?: string;
+  createdAt: Date;
+}
+
+export interface TokenRecord {
+  /** Public id (to list and revoke), not the secret. */
+  id: string;
+  username: string;
+  /** SHA-256 hex of the secret token; the secret itself is shown once and never stored. */
+  tokenHash: string;
+  label?: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+}
+
+/** A cookie session of the original-compatible API (Django `sessionid`). */
+export interface SessionRecord {
+  /** SHA-256 hex of the cookie value. */
+  keyHash: string;
+  username: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface BlobRecord {
+  /** SHA-256 hex of the content (64 lowercase hex digits). */
+  hash: string;
+  size: number;
+  createdAt: Date;
+}
+
+/** The original's Reference: a user's handle on a blob; ownership = permission to read. */
+export interface ReferenceRecord {
+  /** uuid4 hex (32 lowercase hex digits). */
+  key: string;
+  hash: string;
+  owner: string;
+  isPublic: boolean;
+  createdAt: Date;
+  accessedAt: Date;
+}
+
+// The states are spec's (one list for server, client and foreman); re-exported for the
+// modules that take every store type from here.
+export { TASK_STATES, TERMINAL_TASK_STATES, type TaskState } from '@kolejka/spec';
+
+export interface TaskRecord {
+  /** uuid4 hex issued by the server. */
+  key: string;
+  owner: string;
+  /** Canonical task spec; `files[*].reference` are blob hashes; `id` equals `key`. */
+  spec: TaskSpecJson;
+  state: TaskState;
+  /** Higher runs first; then older first. Default 0. */
+  priority: number;
+  /** Fencing token: incremented by every claim; a result must carry the current value. 0 before the first claim. */
+  attempt: number;
+  /** How many leases were lost (expired); the task fails when this reaches `maxAttempts`. */
+  lostCount: number;
+  maxAttempts: number;
+  /** Foreman id (push API) or processor username (original `/queue/dequeue/`) holding the task. */
+  assignee?: string;
+  leaseExpiresAt?: Date;
+  /** Why the task failed or was cancelled, for people. */
+  reason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  assignedAt?: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+}
+
+export interface ResultRecord {
+  taskKey: string;
+  /** The attempt that produced it. */
+  attempt: number;
+  /** Canonical result spec; `files[*].reference` are blob hashes. */
+  spec: ResultSpecJson;
+  /** Username of the processor that posted it. */
+  poster: string;
+  createdAt: Date;
+}
+
+export interface ForemanRecord {
+  id: string;
+  /** The processor user it authenticates as. */
+  username: string;
+  tags: string[];
+  capacity: LimitsJson;
+  version?: string;
+  isOnline: boolean;
+  isDraining: boolean;
+  /** Which server process holds its connection (see `ServerInstance`). */
+  serverId?: string;
+  lastHeartbeatAt?: Date;
+  updatedAt: Date;
+}
+
+/** What `updateForeman` may change; a key given with `undefined` clears that optional field. */
+export type ForemanChanges = Partial<
+  Pick<
+    ForemanRecord,
+    'isOnline' | 'isDraining' | 'serverId' | 'lastHeartbeatAt' | 'tags' | 'capacity'
+  >
+>;
+
+export interface TaskEvent {
+  seq: number;
+  taskKey: string;
+  owner: string;
+  /** The state entered (for a deletion: the state the task had). */
+  state: TaskState;
+  attempt: number;
+  assignee?: string;
+  /** Present (true) on the event `deleteTask` appends: the task and its result are gone. */
+  isDeleted?: boolean;
+  /** The task's `reason` after the change (why it failed or was cancelled), when it has one. */
+  reason?: string;
+  at: Date;
+}
+
+export interface TaskFilter {
+  owner?: string;
+  /** Any of these states (an empty list matches nothing). */
+  states?: TaskState[];
+  /** Exclusive bounds on `createdAt`. */
+  createdAfter?: Date;
+  createdBefore?: Date;
+  assignee?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface Claim {
+  /** Foreman id or processor username. */
+  assignee: string;
+  leaseExpiresAt: Date;
+  now: Date;
+}
+
+export type FinishOutcome =
+  /** Stored now; the task is `finished`. */
+  | { outcome: 'stored'; task: TaskRecord; result: ResultRecord }
+  /** The same result was stored before (identical spec and attempt): nothing changed. */
+  | { outcome: 'duplicate'; task: TaskRecord; result: ResultRecord }
+  /** The attempt is not the task's current one, or the task is no longer assigned/running. */
+  | { outcome: 'stale'; task: TaskRecord }
+  /** A different result is already stored for this task. */
+  | { outcome: 'conflict'; task: TaskRecord; result: ResultRecord }
+  | { outcome: 'not_found' };
+
+export interface ExpiredLease {
+  /** The task after the change. */
+  task: TaskRecord;
+  /** Who held the lease that expired (the task's assignee before the change). */
+  previousAssignee?: string;
+  /** `requeued` with attempt kept (the next claim increments it), or `failed` when `lostCount` reached `maxAttempts`. */
+  outcome: 'requeued' | 'failed';
+}
