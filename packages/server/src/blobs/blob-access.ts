@@ -1,6 +1,6 @@
 import { hasPermission, type Principal } from '../accounts/principal.js';
 import type { BlobRecord, ReferenceRecord, Store } from '../store/store.js';
-import { isBlobHash } from './blob-store.js';
+import { isBlobHash } from '../store/blob-hash.js';
 
 /** What the access checks read. */
 export interface BlobAccessPorts {

@@ -7,7 +7,7 @@ import { HASH_PATTERN, doc, type OpenApiPaths, type RouteModule } from '../http/
 import type { BlobRecord } from '../store/store.js';
 import { readableBlob } from './blob-access.js';
 import { sendBlob } from './blob-reply.js';
-import { isBlobHash } from './blob-store.js';
+import { isBlobHash } from '../store/blob-hash.js';
 import { uploadBlob, type BlobUploadPorts, type UploadedBlob } from './blob-upload.js';
 
 export interface BlobRoutePorts extends BlobUploadPorts {

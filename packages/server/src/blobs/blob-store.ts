@@ -62,8 +62,3 @@ export interface BlobStore {
   sweepTemp(olderThan: Date): Promise<number>;
   close(): Promise<void>;
 }
-
-/** A lowercase SHA-256 hex digest: 64 characters 0-9a-f. */
-export function isBlobHash(value: string): boolean {
-  return /^[0-9a-f]{64}$/.test(value);
-}

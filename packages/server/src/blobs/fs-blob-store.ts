@@ -14,8 +14,8 @@ import {
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
+import { isBlobHash } from '../store/blob-hash.js';
 import {
-  isBlobHash,
   type BlobStore,
   type ByteRange,
   type PutBlobOptions,

@@ -11,8 +11,8 @@ import {
   type GridFSFile,
 } from 'mongodb';
 import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
+import { isBlobHash } from '../store/blob-hash.js';
 import {
-  isBlobHash,
   type BlobStore,
   type ByteRange,
   type PutBlobOptions,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { KolejkaError, isKolejkaError } from '@kolejka/spec';
-import { isBlobHash, type PutBlobOptions } from './blob-store.js';
+import { isBlobHash } from '../store/blob-hash.js';
+import type { PutBlobOptions } from './blob-store.js';
 
 /**
  * Reads `content` chunk by chunk, hashing (SHA-256) and counting it, and hands each chunk to

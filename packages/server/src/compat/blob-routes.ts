@@ -4,7 +4,7 @@ import { hasPermission, requirePermission, requirePrincipal } from '../accounts/
 import { newUuidHex } from '../accounts/tokens.js';
 import { readableBlob, readableReference } from '../blobs/blob-access.js';
 import { sendBlob } from '../blobs/blob-reply.js';
-import { isBlobHash } from '../blobs/blob-store.js';
+import { isBlobHash } from '../store/blob-hash.js';
 import { uploadBlob, type BlobUploadPorts } from '../blobs/blob-upload.js';
 import { HASH_PATTERN, doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
 import type { BlobRecord, ReferenceRecord } from '../store/store.js';

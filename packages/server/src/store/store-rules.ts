@@ -1,7 +1,7 @@
 import { KolejkaError, canonicalJson, type FilesSpec } from '@kolejka/spec';
-import { isBlobHash } from '../blobs/blob-store.js';
 import type { FinishOutcome, ResultRecord, Role, TaskRecord, TaskState } from './store.js';
 import { ROLES, TASK_STATES, TERMINAL_TASK_STATES } from './store.js';
+import { isBlobHash } from './blob-hash.js';
 
 /*
  * Rules shared by the engines, kept pure so both decide the same way; each engine applies
