@@ -10,16 +10,16 @@ import {
   type Logger,
 } from '@kolejka/spec';
 import { createWorker, type Worker } from '@kolejka/worker';
-import { Assignments, type WorkState } from './assignments.js';
-import { BlobCache } from './blob-cache.js';
+import { Assignments, type WorkState } from './tasks/assignments.js';
+import { BlobCache } from './tasks/blob-cache.js';
 import { CapacityLedger } from './capacity-ledger.js';
-import { createDockerHost, type DockerHost } from './docker-host.js';
-import { ImageBudget } from './image-budget.js';
+import { createDockerHost, type DockerHost } from './docker/docker-host.js';
+import { ImageBudget } from './docker/image-budget.js';
 import type { ResolvedForemanOptions } from './options.js';
-import { recoverEarlierRun } from './recovery.js';
-import { ResultUploads } from './result-uploads.js';
-import type { ForemanRuntime, LocalTask, ServerFiles } from './runtime.js';
-import { ServerConnection } from './server-connection.js';
+import { recoverEarlierRun } from './tasks/recovery.js';
+import { ResultUploads } from './tasks/result-uploads.js';
+import type { ForemanRuntime, LocalTask, ServerFiles } from './tasks/runtime.js';
+import { ServerConnection } from './server/server-connection.js';
 import { lockTempDir } from './temp-lock.js';
 
 /** The protocol versions this foreman implements (1: results over HTTP; 2: also in task:finished). */

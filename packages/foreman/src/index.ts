@@ -23,15 +23,15 @@ export {
 export { resolveCapacity } from './capacity.js';
 export { detectMachine, type MachineProbes, type MachineResources } from './machine.js';
 export { CapacityLedger, type Reservation, type ReserveOutcome } from './capacity-ledger.js';
-export { BlobCache, type BlobCacheOptions, type BlobLease } from './blob-cache.js';
-export { ImageBudget, type ImageBudgetOptions } from './image-budget.js';
-export { createDockerHost, type DockerHost, type LocalImage } from './docker-host.js';
-export { ServerConnection, type ConnectionHandlers } from './server-connection.js';
+export { BlobCache, type BlobCacheOptions, type BlobLease } from './tasks/blob-cache.js';
+export { ImageBudget, type ImageBudgetOptions } from './docker/image-budget.js';
+export { createDockerHost, type DockerHost, type LocalImage } from './docker/docker-host.js';
+export { ServerConnection, type ConnectionHandlers } from './server/server-connection.js';
 export { runDaemon, EXIT, type DaemonArguments } from './daemon.js';
 export {
   DEADLINE_GRACE_MS,
   DEADLINE_GRACE_RATIO,
   FOREMAN_LABEL,
   deadlineMs,
-} from './task-runner.js';
-export type { ServerFiles } from './runtime.js';
+} from './tasks/task-runner.js';
+export type { ServerFiles } from './tasks/runtime.js';

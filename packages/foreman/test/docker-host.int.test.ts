@@ -5,8 +5,8 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import { createDockerHost, type DockerHost } from '../src/docker-host.js';
-import { ImageBudget } from '../src/image-budget.js';
+import { createDockerHost, type DockerHost } from '../src/docker/docker-host.js';
+import { ImageBudget } from '../src/docker/image-budget.js';
 
 const docker = new Dockerode();
 const tag = `kolejka-test-foreman-image:${randomBytes(4).toString('hex')}`;

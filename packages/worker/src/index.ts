@@ -20,9 +20,14 @@ export type {
   DockerContainer,
   DockerEngine,
   DockerInfo,
-} from './docker-engine.js';
-export { containerSpec, type ContainerPlan } from './container-spec.js';
-export { decideTermination, signalName, type ExitFacts, type KillReason } from './termination.js';
-export { pythonGlob, type GlobEntry, type GlobFs } from './python-glob.js';
-export { planCollect, type CollectedFile } from './collect.js';
+} from './docker/engine.js';
+export { containerSpec, type ContainerPlan } from './container/spec.js';
+export {
+  decideTermination,
+  signalName,
+  type ExitFacts,
+  type KillReason,
+} from './execution/termination.js';
+export { pythonGlob, type GlobEntry, type GlobFs } from './task-files/python-glob.js';
+export { planCollect, type CollectedFile } from './task-files/collect.js';
 export { formatSummary } from './summary.js';

@@ -8,16 +8,16 @@ import {
   type Logger,
   type ResultSpec,
 } from '@kolejka/spec';
-import type { DockerEngine, DockerInfo } from './docker-engine.js';
-import { DockerClient, dockerEndpointFromEnv } from './docker-client.js';
-import { executeTask } from './execution.js';
+import type { DockerEngine, DockerInfo } from './docker/engine.js';
+import { DockerClient, dockerEndpointFromEnv } from './docker/client.js';
+import { executeTask } from './execution/execute-task.js';
 import { countGpus } from './host-probes.js';
 import {
   DEFAULT_SAMPLE_INTERVAL_MS,
   resolveExecuteOptions,
   type ExecuteOptions,
 } from './options.js';
-import { checkResultDir, readValidTask } from './task-input.js';
+import { checkResultDir, readValidTask } from './task-files/task-input.js';
 
 export interface WorkerOptions {
   /**

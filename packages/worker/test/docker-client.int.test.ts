@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerClient, dockerEndpointFromEnv } from '../src/docker-client.js';
+import { DockerClient, dockerEndpointFromEnv } from '../src/docker/client.js';
 import { createWorker, type DockerEngine } from '../src/index.js';
 import { EXAMPLES_DIR, scratch } from './support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerClient } from '../src/docker-client.js';
+import { DockerClient } from '../src/docker/client.js';
 
 /** A fake engine that answers /info with a counter (the CLI asks for it ahead of time). */
 describe('prefetching the engine info', () => {

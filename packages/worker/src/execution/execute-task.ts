@@ -14,25 +14,25 @@ import {
   type Stats,
   type Termination,
 } from '@kolejka/spec';
-import { containerName, containerSpec } from './container-spec.js';
-import { ContainerRun } from './container-run.js';
-import { dockerDuration } from './docker-time.js';
+import { containerName, containerSpec } from '../container/spec.js';
+import { ContainerRun } from '../container/run.js';
+import { dockerDuration } from '../docker/time.js';
 import {
   dockerMessage,
   type ContainerInspect,
   type DockerContainer,
   type DockerEngine,
   type DockerInfo,
-} from './docker-engine.js';
-import { dockerError } from './docker-errors.js';
-import { Resources } from './execution-resources.js';
+} from '../docker/engine.js';
+import { dockerError } from '../docker/errors.js';
+import { Resources } from './resources.js';
 import { prepareHost } from './host-preparation.js';
-import { hasImage, isMissingImage, pullImage } from './image.js';
-import { createJail } from './jail.js';
-import type { ResolvedExecuteOptions } from './options.js';
+import { hasImage, isMissingImage, pullImage } from '../docker/image.js';
+import { createJail } from '../task-files/jail.js';
+import type { ResolvedExecuteOptions } from '../options.js';
 import { OutputCapture, execFailureFromStderr } from './output-capture.js';
-import { writeResultDir } from './result-dir.js';
-import type { ValidTask } from './task-input.js';
+import { writeResultDir } from '../task-files/result-dir.js';
+import type { ValidTask } from '../task-files/task-input.js';
 import { decideTermination } from './termination.js';
 
 /** What an execution needs from its worker (shared, cached per worker). */

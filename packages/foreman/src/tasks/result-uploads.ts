@@ -1,4 +1,4 @@
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../backoff.js';
 import { classifyUploadError } from './failures.js';
 import { forget, reportFailure, type ForemanRuntime, type LocalTask } from './runtime.js';
 import { removeWorkDir, spoolResult } from './work-dirs.js';

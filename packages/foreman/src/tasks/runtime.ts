@@ -1,9 +1,9 @@
 import type { ForemanMessage, Logger, ResultSpecJson, TaskAttempt } from '@kolejka/spec';
 import type { Worker } from '@kolejka/worker';
 import type { BlobCache } from './blob-cache.js';
-import type { CapacityLedger } from './capacity-ledger.js';
-import type { ImageBudget } from './image-budget.js';
-import type { ResolvedForemanOptions } from './options.js';
+import type { CapacityLedger } from '../capacity-ledger.js';
+import type { ImageBudget } from '../docker/image-budget.js';
+import type { ResolvedForemanOptions } from '../options.js';
 import type { WorkDir } from './work-dirs.js';
 
 /** The server calls a task run makes over HTTP (a KolejkaClient fits). */

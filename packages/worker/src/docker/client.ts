@@ -8,7 +8,7 @@ import type {
   DockerContainer,
   DockerEngine,
   DockerInfo,
-} from './docker-engine.js';
+} from './engine.js';
 
 /** Where the engine listens: a unix socket or a plain-HTTP host and port. */
 export type DockerEndpoint = { socketPath: string } | { host: string; port: number };

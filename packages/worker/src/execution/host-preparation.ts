@@ -1,11 +1,11 @@
 import { KolejkaError, type Limits, type Logger } from '@kolejka/spec';
 import type { Cgroups } from '@kolejka/observer';
-import { chooseGpus } from './container-spec.js';
-import type { DockerInfo } from './docker-engine.js';
-import type { Resources } from './execution-resources.js';
-import type { ExecutionContext } from './execution.js';
-import { observerSocketExists } from './host-probes.js';
-import { TaskCgroup, type CgroupDriver } from './task-cgroup.js';
+import { chooseGpus } from '../container/spec.js';
+import type { DockerInfo } from '../docker/engine.js';
+import type { Resources } from './resources.js';
+import type { ExecutionContext } from './execute-task.js';
+import { observerSocketExists } from '../host-probes.js';
+import { TaskCgroup, type CgroupDriver } from '../container/cgroup.js';
 
 /** Host-side preparations that do not depend on the jail: cgroup, CPUs, GPUs, storage, observer. */
 export async function prepareHost(
@@ -48,7 +48,7 @@ export async function prepareHost(
     out.cpuset = formatCpuList(pickCpus(available, limits.cpus, limits.cpus_offset ?? 0));
   }
   if (limits.gpus !== undefined && limits.gpus > 0) {
-    const { countGpus } = await import('./host-probes.js');
+    const { countGpus } = await import('../host-probes.js');
     const count = await countGpus();
     if (count === 0) {
       throw new KolejkaError(

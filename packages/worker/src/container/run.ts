@@ -1,9 +1,9 @@
 import type { Logger } from '@kolejka/spec';
-import { killContainer } from './container-kill.js';
-import { dockerTimeMs, parseDockerTime } from './docker-time.js';
-import { dockerMessage, type DockerContainer } from './docker-engine.js';
-import { dockerError } from './docker-errors.js';
-import type { KillReason } from './termination.js';
+import { killContainer } from './kill.js';
+import { dockerTimeMs, parseDockerTime } from '../docker/time.js';
+import { dockerMessage, type DockerContainer } from '../docker/engine.js';
+import { dockerError } from '../docker/errors.js';
+import type { KillReason } from '../execution/termination.js';
 
 /** Start failures that are the task's fault (a bad command), with the shell's status codes. */
 function execFailureStatus(message: string): number | undefined {

@@ -1,7 +1,7 @@
 import type { Logger } from '@kolejka/spec';
-import { dockerMessage, type DockerContainer } from './docker-engine.js';
-import { removeJail, type Jail } from './jail.js';
-import type { TaskCgroup } from './task-cgroup.js';
+import { dockerMessage, type DockerContainer } from '../docker/engine.js';
+import { removeJail, type Jail } from '../task-files/jail.js';
+import type { TaskCgroup } from '../container/cgroup.js';
 
 /**
  * Resources of one run, released in a safe order whatever happened: the container first,

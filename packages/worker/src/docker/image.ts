@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { KolejkaError } from '@kolejka/spec';
-import { dockerMessage, dockerStatusCode, type DockerEngine } from './docker-engine.js';
+import { dockerMessage, dockerStatusCode, type DockerEngine } from './engine.js';
 
 /** Reads a pull's progress stream to its end; the engine reports failures inside it. */
 async function followPull(stream: Readable): Promise<void> {

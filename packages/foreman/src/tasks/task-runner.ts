@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { formatTime, writeResult, type ResultSpec, type TaskSpec } from '@kolejka/spec';
 import type { WorkerEvent } from '@kolejka/worker';
 import type { BlobLease } from './blob-cache.js';
-import type { Reservation } from './capacity-ledger.js';
+import type { Reservation } from '../capacity-ledger.js';
 import { classifyRunError } from './failures.js';
 import type { ResultUploads } from './result-uploads.js';
 import { forget, reportFailure, type ForemanRuntime, type LocalTask } from './runtime.js';
