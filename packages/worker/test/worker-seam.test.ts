@@ -24,6 +24,9 @@ function recordingDocker(): { docker: DockerEngine; created: ContainerCreateSpec
     getContainer: refuse,
     getImage: refuse,
     pull: refuse,
+    ping: refuse,
+    listContainers: refuse,
+    listImages: refuse,
     info: () =>
       Promise.resolve({
         Driver: 'overlay2',

@@ -1,22 +1,30 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { apiErrorOf } from './api-error.js';
 import type {
+  AbortOption,
   AttachOptions,
   ContainerCreateSpec,
   ContainerInspect,
+  ContainerSummary,
   DockerContainer,
   DockerEngine,
+  DockerImage,
   DockerInfo,
+  ImageInspect,
+  ImageSummary,
+  ListContainersOptions,
 } from './engine.js';
+import { withDefaultTag } from './image-name.js';
 
 /** Where the engine listens: a unix socket or a plain-HTTP host and port. */
 export type DockerEndpoint = { socketPath: string } | { host: string; port: number };
 
 /**
  * The endpoint named by DOCKER_HOST (unix:// or tcp://), the default socket when unset, or
- * undefined when it needs what this small client does not do (TLS, ssh): then the worker
- * uses dockerode.
+ * undefined when it needs what this small client does not do (TLS, ssh): then dockerode
+ * is used (see open-engine.ts).
  */
 export function dockerEndpointFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -30,187 +38,179 @@ export function dockerEndpointFromEnv(
   return undefined;
 }
 
-/** An Engine API error in dockerode's shape (statusCode, json), so both clients read alike. */
-class DockerApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly json: unknown,
-    message: string,
-  ) {
-    super(`(HTTP code ${statusCode}) ${message}`);
-  }
+export interface DockerClientOptions {
+  /**
+   * How long a request may take before it fails. Requests that last as long as a container
+   * (`wait`, the attached stream, a pull's progress) are bounded by their `abortSignal`
+   * instead; for those the timeout covers getting the answer's headers. Default 60 s.
+   */
+  requestTimeoutMs?: number;
 }
 
-interface Response {
-  status: number;
-  body: Buffer;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+interface Exchange extends AbortOption {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** 0: no timeout (the signal bounds the request). */
+  timeoutMs?: number;
+}
+
+interface Sent {
+  request: http.ClientRequest;
+  /** The response, once its headers are in. */
+  response: Promise<http.IncomingMessage>;
+  /** A response's whole body as text (fails when the request does). */
+  read: (answer: Readable) => Promise<string>;
+  /** Stops the timeout and the signal (the caller has what it needed). */
+  isDone: () => void;
+}
+
+function flag(value: boolean | undefined): number {
+  return value ? 1 : 0;
+}
+
+function readText(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
 }
 
 /**
- * A minimal Docker Engine API client over node:http for the calls the worker makes. The
+ * A minimal Docker Engine API client over node:http for the calls Kolejka makes. The worker
  * CLI starts with it because loading dockerode (ssh2, grpc, protobufjs) costs 150–250 ms
  * per process here, more than half of a trivial container's whole run.
  */
 export class DockerClient implements DockerEngine {
   private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly requestTimeoutMs: number;
   private prefetchedInfo: Promise<DockerInfo> | undefined;
 
-  constructor(private readonly endpoint: DockerEndpoint) {}
-
-  private options(
-    method: string,
-    path: string,
-    headers: http.OutgoingHttpHeaders = {},
-  ): http.RequestOptions {
-    return { ...this.endpoint, method, path, headers, agent: this.agent };
+  constructor(
+    private readonly endpoint: DockerEndpoint,
+    options: DockerClientOptions = {},
+  ) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+  /**
+   * Sends a request and resolves with its response once the headers are in. The timeout
+   * runs until `isDone` is called (the caller read what it needed); the signal until then
+   * too. Either destroys the request with an error saying what was waited for.
+   */
+  private send(exchange: Exchange, headers: http.OutgoingHttpHeaders = {}): Sent {
+    const { method, path, body, abortSignal } = exchange;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: http.OutgoingHttpHeaders = payload
-      ? { 'Content-Type': 'application/json', 'Content-Length': payload.length }
-      : {};
-    return new Promise((resolve, reject) => {
-      const request = http.request(this.options(method, path, headers), (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }),
-        );
-        response.on('error', reject);
+    if (payload)
+      Object.assign(headers, {
+        'Content-Type': 'application/json',
+        'Content-Length': payload.length,
       });
-      request.on('error', reject);
-      request.end(payload);
+    const hijacking = headers.Upgrade !== undefined;
+    // A hijacked socket must not go back to the pool: no agent then.
+    const request = http.request({
+      ...this.endpoint,
+      method,
+      path,
+      headers,
+      ...(hijacking ? {} : { agent: this.agent }),
     });
+    const timeoutMs = exchange.timeoutMs ?? this.requestTimeoutMs;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(
+            () =>
+              request.destroy(
+                new Error(`Docker did not answer ${method} ${path} within ${timeoutMs / 1000} s`),
+              ),
+            timeoutMs,
+          )
+        : undefined;
+    const onAbort = (): void => {
+      request.destroy(
+        abortSignal?.reason instanceof Error ? abortSignal.reason : new Error('aborted'),
+      );
+    };
+    if (abortSignal?.aborted) onAbort();
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    const isDone = (): void => {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', onAbort);
+    };
+    // Request errors (the timeout, the signal, a lost connection) also end a body being read.
+    const failed = new Promise<never>((_resolve, reject) => {
+      request.on('error', (error) => {
+        isDone();
+        reject(error);
+      });
+    });
+    failed.catch(() => undefined); // reported through `response` or `read`
+    const response = Promise.race([
+      new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve)),
+      failed,
+    ]);
+    const read = (answer: Readable): Promise<string> => Promise.race([readText(answer), failed]);
+    request.end(payload);
+    return { response, request, isDone, read };
   }
 
   /** The JSON of a successful answer; an error status becomes a DockerApiError. */
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.request(method, path, body);
-    const text = response.body.toString('utf8');
-    let json: unknown = undefined;
+  async call<T>(exchange: Exchange): Promise<T> {
+    const { response, isDone, read } = this.send(exchange);
     try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = text;
+      const answer = await response;
+      const text = await read(answer);
+      const status = answer.statusCode ?? 0;
+      if (status >= 400) throw apiErrorOf(status, text);
+      try {
+        return (text === '' ? undefined : JSON.parse(text)) as T;
+      } catch {
+        return text as T;
+      }
+    } finally {
+      isDone();
     }
-    if (response.status >= 400) {
-      const message =
-        typeof (json as { message?: unknown } | undefined)?.message === 'string'
-          ? (json as { message: string }).message
-          : text.trim();
-      throw new DockerApiError(response.status, json, message);
+  }
+
+  /**
+   * A streamed answer (a pull's progress): the timeout covers the headers; the signal, when
+   * given, ends the stream too.
+   */
+  private async stream(exchange: Exchange): Promise<Readable> {
+    const { response, isDone, read } = this.send(exchange);
+    const answer = await response;
+    const status = answer.statusCode ?? 0;
+    if (status >= 400) {
+      const text = await read(answer).finally(isDone);
+      throw apiErrorOf(status, text);
     }
-    return json as T;
-  }
-
-  async createContainer(spec: ContainerCreateSpec): Promise<DockerContainer> {
-    const { name, ...body } = spec;
-    const created = await this.call<{ Id: string }>(
-      'POST',
-      `/containers/create?name=${encodeURIComponent(name)}`,
-      body,
-    );
-    return this.getContainer(created.Id);
-  }
-
-  getContainer(id: string): DockerContainer {
-    const base = `/containers/${encodeURIComponent(id)}`;
-    return {
-      id,
-      start: () => this.call('POST', `${base}/start`),
-      wait: ({ condition }) => this.call('POST', `${base}/wait?condition=${condition}`),
-      attach: (options) => this.attach(base, options),
-      inspect: () => this.call<ContainerInspect>('GET', `${base}/json`),
-      kill: (options = {}) =>
-        this.call('POST', `${base}/kill?signal=${options.signal ?? 'SIGKILL'}`),
-      remove: (options = {}) =>
-        this.call('DELETE', `${base}?force=${options.force ? 1 : 0}&v=${options.v ? 1 : 0}`),
-    };
-  }
-
-  /** A hijacked connection (HTTP upgrade) carrying stdin one way and the output the other. */
-  private attach(base: string, options: AttachOptions): Promise<Socket> {
-    const flag = (value: boolean): number => (value ? 1 : 0);
-    const query = `stream=1&stdin=${flag(options.stdin)}&stdout=${flag(options.stdout)}&stderr=${flag(options.stderr)}`;
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        // A hijacked socket must not go back to the pool: no agent.
-        {
-          ...this.endpoint,
-          method: 'POST',
-          path: `${base}/attach?${query}`,
-          headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
-        },
-      );
-      request.on('upgrade', (_response, socket, head) => {
-        if (head.length > 0) socket.unshift(head);
-        resolve(socket);
-      });
-      request.on('response', (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          reject(
-            new DockerApiError(
-              response.statusCode ?? 0,
-              undefined,
-              Buffer.concat(chunks).toString('utf8').trim(),
-            ),
-          ),
+    // The timeout was for the headers; the signal keeps bounding the stream.
+    const { abortSignal } = exchange;
+    isDone();
+    if (abortSignal) {
+      const onAbort = (): void => {
+        answer.destroy(
+          abortSignal.reason instanceof Error ? abortSignal.reason : new Error('aborted'),
         );
-      });
-      request.on('error', reject);
-      request.end();
-    });
+      };
+      abortSignal.addEventListener('abort', onAbort, { once: true });
+      answer.on('close', () => abortSignal.removeEventListener('abort', onAbort));
+    }
+    return answer;
   }
 
-  getImage(name: string): { inspect(): Promise<unknown> } {
-    return { inspect: () => this.call('GET', `/images/${encodeURIComponent(name)}/json`) };
+  ping(options: AbortOption = {}): Promise<unknown> {
+    return this.call({ method: 'GET', path: '/_ping', ...options });
   }
 
-  /** Starts a pull; failures come either as an error status or inside the progress stream. */
-  pull(image: string): Promise<Readable> {
-    const last = image.split('/').pop() ?? image;
-    const reference = last.includes(':') || last.includes('@') ? image : `${image}:latest`;
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        this.options('POST', `/images/create?fromImage=${encodeURIComponent(reference)}`),
-        (response) => {
-          if ((response.statusCode ?? 0) < 400) {
-            resolve(response);
-            return;
-          }
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown = text;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              // plain text
-            }
-            const message = (json as { message?: unknown }).message;
-            reject(
-              new DockerApiError(
-                response.statusCode ?? 0,
-                json,
-                typeof message === 'string' ? message : text.trim(),
-              ),
-            );
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end();
-    });
-  }
-
-  info(): Promise<DockerInfo> {
+  info(options: AbortOption = {}): Promise<DockerInfo> {
     const prefetched = this.prefetchedInfo;
     this.prefetchedInfo = undefined;
-    return prefetched ?? this.call<DockerInfo>('GET', '/info');
+    return prefetched ?? this.call<DockerInfo>({ method: 'GET', path: '/info', ...options });
   }
 
   /**
@@ -219,9 +219,94 @@ export class DockerClient implements DockerEngine {
    * loading anyway.
    */
   prefetchInfo(): void {
-    const info = this.call<DockerInfo>('GET', '/info');
+    const info = this.call<DockerInfo>({ method: 'GET', path: '/info' });
     info.catch(() => undefined); // reported to whoever takes it
     this.prefetchedInfo = info;
+  }
+
+  async createContainer(spec: ContainerCreateSpec): Promise<DockerContainer> {
+    const { name, ...body } = spec;
+    const path = `/containers/create?name=${encodeURIComponent(name)}`;
+    const created = await this.call<{ Id: string }>({ method: 'POST', path, body });
+    return this.getContainer(created.Id);
+  }
+
+  getContainer(id: string): DockerContainer {
+    const base = `/containers/${encodeURIComponent(id)}`;
+    return {
+      id,
+      start: () => this.call({ method: 'POST', path: `${base}/start` }),
+      wait: ({ condition, abortSignal }) =>
+        this.call({
+          method: 'POST',
+          path: `${base}/wait?condition=${condition}`,
+          timeoutMs: 0,
+          ...(abortSignal ? { abortSignal } : {}),
+        }),
+      attach: (options) => this.attach(base, options),
+      inspect: () => this.call<ContainerInspect>({ method: 'GET', path: `${base}/json` }),
+      kill: (options = {}) =>
+        this.call({ method: 'POST', path: `${base}/kill?signal=${options.signal ?? 'SIGKILL'}` }),
+      remove: (options = {}) =>
+        this.call({
+          method: 'DELETE',
+          path: `${base}?force=${flag(options.force)}&v=${flag(options.v)}`,
+        }),
+    };
+  }
+
+  listContainers(options: ListContainersOptions): Promise<ContainerSummary[]> {
+    const { all, filters, abortSignal } = options;
+    const query = `all=${flag(all)}&filters=${encodeURIComponent(JSON.stringify(filters ?? {}))}`;
+    return this.call({
+      method: 'GET',
+      path: `/containers/json?${query}`,
+      ...(abortSignal ? { abortSignal } : {}),
+    });
+  }
+
+  /** A hijacked connection (HTTP upgrade) carrying stdin one way and the output the other. */
+  private async attach(base: string, options: AttachOptions): Promise<Socket> {
+    const query = `stream=1&stdin=${flag(options.stdin)}&stdout=${flag(options.stdout)}&stderr=${flag(options.stderr)}`;
+    const { request, response, isDone, read } = this.send(
+      { method: 'POST', path: `${base}/attach?${query}` },
+      { Connection: 'Upgrade', Upgrade: 'tcp' },
+    );
+    const upgraded = new Promise<Socket>((resolve) => {
+      request.on('upgrade', (_response, socket, head) => {
+        isDone();
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+    });
+    const refused = response.then(async (answer) => {
+      const text = await read(answer).finally(isDone);
+      throw apiErrorOf(answer.statusCode ?? 0, text);
+    });
+    return Promise.race([upgraded, refused]);
+  }
+
+  getImage(name: string): DockerImage {
+    const path = `/images/${encodeURIComponent(name)}`;
+    return {
+      inspect: (options = {}) =>
+        this.call<ImageInspect>({ method: 'GET', path: `${path}/json`, ...options }),
+      remove: (options = {}) => this.call({ method: 'DELETE', path, ...options }),
+    };
+  }
+
+  listImages(options: AbortOption = {}): Promise<ImageSummary[]> {
+    return this.call({ method: 'GET', path: '/images/json', ...options });
+  }
+
+  /** Starts a pull; failures come either as an error status or inside the progress stream. */
+  pull(image: string, options: AbortOption = {}): Promise<Readable> {
+    const reference = encodeURIComponent(withDefaultTag(image));
+    return this.stream({
+      method: 'POST',
+      path: `/images/create?fromImage=${reference}`,
+      ...options,
+    });
   }
 
   /** Closes idle keep-alive connections (so a CLI process can exit at once). */
