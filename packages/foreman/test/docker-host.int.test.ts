@@ -5,6 +5,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
+import { DockerClient } from '@kolejka/worker';
 import { createDockerHost, type DockerHost } from '../src/docker/docker-host.js';
 import { ImageBudget } from '../src/docker/image-budget.js';
 
@@ -66,7 +67,9 @@ describe('the Docker calls of the foreman, on the real engine', () => {
   });
 
   it('fails a daemon check clearly when Docker is not there', async () => {
-    const absent = await createDockerHost(new Dockerode({ socketPath: path.join(dir, 'no.sock') }));
+    const absent = await createDockerHost(
+      new DockerClient({ socketPath: path.join(dir, 'no.sock') }),
+    );
     const error = await absent.ping().catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/^Docker does not answer .*prepare-docker\.sh/);
   });

@@ -16,7 +16,8 @@ import { BlobCache } from '../src/tasks/blob-cache.js';
 import { CapacityLedger } from '../src/capacity-ledger.js';
 import type { ResolvedForemanOptions } from '../src/options.js';
 import { ResultUploads } from '../src/tasks/result-uploads.js';
-import type { ForemanRuntime, LocalTask } from '../src/tasks/runtime.js';
+import type { LocalTask } from '../src/tasks/local-task.js';
+import type { ForemanRuntime } from '../src/tasks/runtime.js';
 
 const KEY = 'c'.repeat(32);
 let temp: string;

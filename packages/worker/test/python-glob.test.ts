@@ -5,7 +5,7 @@ import { CONTAINER_TASK_DIR } from '@kolejka/spec';
 import { containerGlobFs } from '../src/task-files/collect.js';
 import { ContainerView } from '../src/container/paths.js';
 import { fnmatchRegExp } from '../src/task-files/fnmatch.js';
-import { pythonGlob } from '../src/index.js';
+import { pythonGlob } from '../src/task-files/python-glob.js';
 import { scratch } from './support/fixtures.js';
 
 describe('fnmatch (Python semantics for one component)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideTermination } from '../src/index.js';
+import { decideTermination } from '../src/execution/termination.js';
 
 describe('termination reasons', () => {
   it('exited: the command ended by itself', () => {

@@ -1,5 +1,12 @@
-import type Dockerode from 'dockerode';
 import { KolejkaError } from '@kolejka/spec';
+import {
+  dockerMessage,
+  dockerStatusCode,
+  inspectImage,
+  openDockerEngine,
+  pullImage,
+  type DockerEngine,
+} from '@kolejka/worker';
 
 /** A local image as the foreman's budget sees it. */
 export interface LocalImage {
@@ -15,33 +22,22 @@ export interface LocalImage {
 export interface DockerHost {
   ping(): Promise<void>;
   inspectImage(name: string): Promise<LocalImage | undefined>;
-  pullImage(name: string): Promise<void>;
+  pullImage(name: string, signal?: AbortSignal): Promise<void>;
   listImages(): Promise<LocalImage[]>;
   removeImage(name: string): Promise<void>;
   /** Force-removes containers carrying this label (`key=value`); returns their names. */
   removeContainersLabelled(label: string): Promise<string[]>;
+  /** Lets go of the engine client when the host opened it (idle connections). */
+  close?(): void;
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-function messageOf(error: unknown): string {
-  const json = (error as { json?: { message?: unknown } } | null)?.json;
-  if (json && typeof json.message === 'string') return json.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** `name` with `:latest` when it names no tag or digest (what `docker pull` assumes). */
-export function withDefaultTag(name: string): string {
-  const last = name.split('/').pop() ?? name;
-  return last.includes(':') || last.includes('@') ? name : `${name}:latest`;
-}
-
-/** The DockerHost over dockerode (loaded lazily: it costs 150–250 ms to import). */
-export async function createDockerHost(docker?: Dockerode): Promise<DockerHost> {
-  const engine = docker ?? new (await import('dockerode')).default();
+/**
+ * The DockerHost over the worker's engine client: the given one, or the one DOCKER_HOST
+ * names (the built-in client; dockerode only for TLS or ssh engines).
+ */
+export async function createDockerHost(docker?: DockerEngine): Promise<DockerHost> {
+  const opened = docker === undefined ? await openDockerEngine() : undefined;
+  const engine = docker ?? (opened as { engine: DockerEngine }).engine;
   return {
     async ping() {
       try {
@@ -49,54 +45,16 @@ export async function createDockerHost(docker?: Dockerode): Promise<DockerHost> 
       } catch (error) {
         throw new KolejkaError(
           'KOLEJKA_DOCKER',
-          `Docker does not answer (${messageOf(error)}). Start it, for example with scripts/prepare-docker.sh in the Kolejka repository, or set DOCKER_HOST`,
+          `Docker does not answer (${dockerMessage(error)}). Start it, for example with scripts/prepare-docker.sh in the Kolejka repository, or set DOCKER_HOST`,
           { cause: error },
         );
       }
     },
     async inspectImage(name) {
-      try {
-        const info = (await engine.getImage(name).inspect()) as {
-          Id: string;
-          RepoTags?: string[] | null;
-          Size: number;
-        };
-        return { id: info.Id, tags: info.RepoTags ?? [], sizeBytes: info.Size };
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw new KolejkaError(
-          'KOLEJKA_DOCKER',
-          `cannot inspect image ${name}: ${messageOf(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
+      const info = await inspectImage(engine, name);
+      return info && { id: info.Id, tags: info.RepoTags ?? [], sizeBytes: info.Size };
     },
-    async pullImage(name) {
-      try {
-        const stream = await engine.pull(withDefaultTag(name));
-        await new Promise<void>((resolve, reject) => {
-          engine.modem.followProgress(stream, (error: Error | null, output: unknown[]) => {
-            if (error) {
-              reject(error);
-              return;
-            }
-            const failed = output.find(
-              (line) => typeof (line as { error?: unknown }).error === 'string',
-            ) as { error: string } | undefined;
-            if (failed) reject(new Error(failed.error));
-            else resolve();
-          });
-        });
-      } catch (error) {
-        throw new KolejkaError(
-          'KOLEJKA_DOCKER',
-          `image ${name} could not be pulled: ${messageOf(error).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '')}`,
-          { cause: error },
-        );
-      }
-    },
+    pullImage: (name, signal) => pullImage(engine, name, signal ? { abortSignal: signal } : {}),
     async listImages() {
       const images = await engine.listImages();
       return images.map((image) => ({
@@ -116,10 +74,11 @@ export async function createDockerHost(docker?: Dockerode): Promise<DockerHost> 
           await engine.getContainer(container.Id).remove({ force: true, v: true });
           removed.push(container.Names[0]?.replace(/^\//, '') ?? container.Id);
         } catch (error) {
-          if (statusOf(error) !== 404) throw error;
+          if (dockerStatusCode(error) !== 404) throw error;
         }
       }
       return removed;
     },
+    close: () => opened?.close(),
   };
 }

@@ -5,7 +5,8 @@ import type { BlobLease } from './blob-cache.js';
 import type { Reservation } from '../capacity-ledger.js';
 import { classifyRunError } from './failures.js';
 import type { ResultUploads } from './result-uploads.js';
-import { forget, reportFailure, type ForemanRuntime, type LocalTask } from './runtime.js';
+import type { LocalTask } from './local-task.js';
+import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { prepareTaskDir } from './task-inputs.js';
 import { removeWorkDir } from './work-dirs.js';
 
@@ -51,20 +52,18 @@ export async function runTask(
     unpinImage = runtime.images?.pin(task.image ?? '');
     leases = await prepareTaskDir(local.workDir.taskDir, task, runtime.cache, signal);
     if (runtime.images !== undefined && task.image !== undefined)
-      await runtime.images.prepare(task.image);
+      await runtime.images.prepare(task.image, signal);
     signal.throwIfAborted();
-    local.phase = 'running';
-    runtime.changed();
+    local.running();
     const onEvent = (event: WorkerEvent): void => {
       if (event.type !== 'container:started') return;
-      local.isStarted = true;
+      local.started();
       runtime.send({ type: 'task:started', key: local.key, attempt: local.attempt });
       const time = reservation.limits.time;
       if (time !== undefined) {
         deadline = setTimeout(() => {
-          local.stopCause ??= 'deadline';
           logger.warn('task outlived its time limit; aborting it', { timeLimit: formatTime(time) });
-          local.controller.abort();
+          local.stop('deadline');
         }, deadlineMs(time));
       }
     };
