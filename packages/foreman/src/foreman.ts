@@ -112,7 +112,7 @@ class ForemanDaemon implements Foreman {
   }
 
   private runtime(server: ServerFiles): ForemanRuntime {
-    const daemon = this;
+    const images = (): ImageBudget | undefined => this.images;
     return {
       options: this.options,
       logger: this.logger,
@@ -120,7 +120,7 @@ class ForemanDaemon implements Foreman {
       worker: this.worker,
       cache: this.cache,
       get images() {
-        return daemon.images;
+        return images();
       },
       server,
       tasks: this.tasks,
