@@ -1,31 +1,27 @@
 import path from 'node:path';
 import { KolejkaClient } from '@kolejka/client';
 import {
-  FOREMAN_PROTOCOL_VERSIONS,
   KolejkaError,
   RESULTS_IN_FINISHED_PROTOCOL,
   dumpLimits,
   noopLogger,
-  type ForemanMessage,
   type Logger,
 } from '@kolejka/spec';
 import { createWorker, type Worker } from '@kolejka/worker';
-import { Assignments, type WorkState } from './assignments.js';
-import { BlobCache } from './blob-cache.js';
 import { CapacityLedger } from './capacity-ledger.js';
-import { createDockerHost, type DockerHost } from './docker-host.js';
-import { ImageBudget } from './image-budget.js';
+import type { DockerHost } from './docker/docker-host.js';
+import type { ImageBudget } from './docker/image-budget.js';
+import { openLocalDocker } from './docker/local-docker.js';
 import type { ResolvedForemanOptions } from './options.js';
-import { recoverEarlierRun } from './recovery.js';
-import { ResultUploads } from './result-uploads.js';
-import type { ForemanRuntime, LocalTask, ServerFiles } from './runtime.js';
-import { ServerConnection } from './server-connection.js';
+import { openForemanChannel } from './server/foreman-channel.js';
+import type { ServerConnection } from './server/server-connection.js';
+import { resolveToken } from './server/token.js';
+import { Assignments, type WorkState } from './tasks/assignments.js';
+import { BlobCache } from './tasks/blob-cache.js';
+import type { LocalTask } from './tasks/local-task.js';
+import { ResultUploads } from './tasks/result-uploads.js';
+import type { ForemanRuntime, ServerFiles } from './tasks/runtime.js';
 import { lockTempDir } from './temp-lock.js';
-
-/** The protocol versions this foreman implements (1: results over HTTP; 2: also in task:finished). */
-const SPOKEN_PROTOCOLS: number[] = FOREMAN_PROTOCOL_VERSIONS.filter(
-  (version) => version === 1 || version === RESULTS_IN_FINISHED_PROTOCOL,
-);
 
 export interface ForemanDeps {
   logger?: Logger;
@@ -33,7 +29,7 @@ export interface ForemanDeps {
   worker?: Worker;
   /** Blob downloads and result uploads. Default: a KolejkaClient on the options' servers. */
   server?: ServerFiles;
-  /** Default: dockerode on DOCKER_HOST or the default socket. */
+  /** Default: the worker's Docker client on DOCKER_HOST or the default socket. */
   docker?: DockerHost;
 }
 
@@ -61,144 +57,113 @@ export interface Foreman {
 
 /** The foreman daemon (see README: protocol, capacity, spool, images, shutdown). */
 export function createForeman(options: ResolvedForemanOptions, deps: ForemanDeps = {}): Foreman {
-  const logger = deps.logger ?? noopLogger;
-  const tasks = new Map<string, LocalTask>();
-  const ledger = new CapacityLedger(options.capacity, options.tags, options.concurrency);
-  let connection: ServerConnection | undefined;
-  let client: KolejkaClient | undefined;
-  let releaseLock: (() => Promise<void>) | undefined;
-  const state: WorkState = { isClosing: false, isDraining: false, isDrainedByServer: false };
-  let closing: Promise<void> | undefined;
-  let onChange: (() => void) | undefined;
-  let fail: (error: KolejkaError) => void = () => undefined;
-  const failed = new Promise<KolejkaError>((resolve) => (fail = resolve));
-  const worker = deps.worker ?? createWorker({ logger: logger.child({ component: 'worker' }) });
-  const server: ServerFiles = deps.server ?? {
-    getBlob: (hash, file, opts) => getClient().getBlob(hash, file, opts),
-    putResult: (key, dir, opts) => getClient().putResult(key, dir, opts),
-    uploadResult: (key, dir, opts) => getClient().uploadResult(key, dir, opts),
-  };
-  let docker: DockerHost | undefined = deps.docker;
-  const cache = new BlobCache({
-    dir: path.join(options.tempDir, 'blobs'),
-    budgetBytes: options.blobCacheBytes,
-    fetch: async (hash, destination) => {
-      await server.getBlob(hash, destination);
-    },
-    logger,
-  });
-  let images: ImageBudget | undefined;
+  return new ForemanDaemon(options, deps);
+}
 
-  function getClient(): KolejkaClient {
-    if (client === undefined)
+/** One foreman's parts and their lifetime; the tasks' own phases live in LocalTask. */
+class ForemanDaemon implements Foreman {
+  readonly failed: Promise<KolejkaError>;
+  private fail: (error: KolejkaError) => void = () => undefined;
+  private readonly logger: Logger;
+  private readonly tasks = new Map<string, LocalTask>();
+  private readonly ledger: CapacityLedger;
+  private readonly state: WorkState = {
+    isClosing: false,
+    isDraining: false,
+    isDrainedByServer: false,
+  };
+  private readonly worker: Worker;
+  private readonly cache: BlobCache;
+  private readonly uploads: ResultUploads;
+  private readonly assignments: Assignments;
+  private connection: ServerConnection | undefined;
+  private client: KolejkaClient | undefined;
+  private docker: DockerHost | undefined;
+  private images: ImageBudget | undefined;
+  private releaseLock: (() => Promise<void>) | undefined;
+  private closing: Promise<void> | undefined;
+  private onChange: (() => void) | undefined;
+
+  constructor(
+    private readonly options: ResolvedForemanOptions,
+    private readonly deps: ForemanDeps,
+  ) {
+    this.logger = deps.logger ?? noopLogger;
+    this.failed = new Promise<KolejkaError>((resolve) => (this.fail = resolve));
+    this.ledger = new CapacityLedger(options.capacity, options.tags, options.concurrency);
+    this.worker =
+      deps.worker ?? createWorker({ logger: this.logger.child({ component: 'worker' }) });
+    const server: ServerFiles = deps.server ?? {
+      getBlob: (hash, file, opts) => this.getClient().getBlob(hash, file, opts),
+      putResult: (key, dir, opts) => this.getClient().putResult(key, dir, opts),
+      uploadResult: (key, dir, opts) => this.getClient().uploadResult(key, dir, opts),
+    };
+    this.cache = new BlobCache({
+      dir: path.join(options.tempDir, 'blobs'),
+      budgetBytes: options.blobCacheBytes,
+      fetch: async (hash, destination) => {
+        await server.getBlob(hash, destination);
+      },
+      logger: this.logger,
+    });
+    const runtime = this.runtime(server);
+    this.uploads = new ResultUploads(runtime);
+    this.assignments = new Assignments(runtime, this.uploads, this.state);
+  }
+
+  private runtime(server: ServerFiles): ForemanRuntime {
+    const images = (): ImageBudget | undefined => this.images;
+    return {
+      options: this.options,
+      logger: this.logger,
+      ledger: this.ledger,
+      worker: this.worker,
+      cache: this.cache,
+      get images() {
+        return images();
+      },
+      server,
+      tasks: this.tasks,
+      send: (message) => this.connection?.send(message) ?? false,
+      canPushResults: () =>
+        this.connection?.isConnected === true &&
+        (this.connection.protocol ?? 0) >= RESULTS_IN_FINISHED_PROTOCOL,
+      changed: () => this.onChange?.(),
+    };
+  }
+
+  private getClient(): KolejkaClient {
+    if (this.client === undefined)
       throw new KolejkaError('KOLEJKA_UNAVAILABLE', 'the foreman is not started');
-    return client;
+    return this.client;
   }
 
-  const runtime: ForemanRuntime = {
-    options,
-    logger,
-    ledger,
-    worker,
-    cache,
-    get images() {
-      return images;
-    },
-    server,
-    tasks,
-    send: (message: ForemanMessage) => connection?.send(message) ?? false,
-    canPushResults: () =>
-      connection?.isConnected === true &&
-      (connection.protocol ?? 0) >= RESULTS_IN_FINISHED_PROTOCOL,
-    changed: () => onChange?.(),
-  };
-  const uploads = new ResultUploads(runtime);
-  const assignments = new Assignments(runtime, uploads, state);
-
-  const running = (): { key: string; attempt: number }[] =>
-    [...tasks.values()].map(({ key, attempt }) => ({ key, attempt }));
-
-  async function resolveToken(): Promise<string> {
-    if (options.token !== undefined) return options.token;
-    if (options.username !== undefined && options.password !== undefined) {
-      const anonymous = new KolejkaClient({ server: options.servers, logger });
-      const made = await anonymous.createToken(options.username, options.password, {
-        label: `kolejka-foreman ${options.id}`,
-      });
-      return made.token;
-    }
-    throw new KolejkaError(
-      'KOLEJKA_UNAUTHORIZED',
-      'No token: give the token of a processor user with --token or KOLEJKA_TOKEN (kolejka-server token create USER)',
-    );
-  }
-
-  async function start(): Promise<void> {
-    releaseLock = await lockTempDir(options.tempDir);
+  async start(): Promise<void> {
+    const { options, logger } = this;
+    this.releaseLock = await lockTempDir(options.tempDir);
     try {
-      docker ??= await createDockerHost();
-      await docker.ping();
-      const spooled = await recoverEarlierRun({
-        id: options.id,
-        tempDir: options.tempDir,
-        docker,
-        logger,
-      });
-      await cache.open();
-      const imageBudget = options.capacity.image;
-      if (imageBudget !== undefined) {
-        images = new ImageBudget({
-          docker,
-          budgetBytes: imageBudget,
-          stateFile: path.join(options.tempDir, 'images.json'),
-          pullAlways: options.pull,
-          evictForeign: options.evictForeignImages,
-          logger,
-        });
-        await images.open();
-      }
-      const token = await resolveToken();
-      client = new KolejkaClient({
+      const local = await openLocalDocker(options, this.docker ?? this.deps.docker, logger);
+      this.docker = local.docker;
+      this.images = local.images;
+      await this.cache.open();
+      const token = await resolveToken(options, logger);
+      this.client = new KolejkaClient({
         server: options.servers,
         token,
         logger: logger.child({ component: 'client' }),
       });
-      for (const entry of spooled) {
-        const local = assignments.newLocal(entry.key, entry.attempt);
-        local.phase = 'spooled';
-        tasks.set(entry.key, local);
-      }
-      connection = new ServerConnection({
-        urls: options.servers,
+      for (const entry of local.spooled)
+        this.tasks.set(entry.key, this.assignments.newLocal(entry.key, entry.attempt, 'spooled'));
+      this.connection = openForemanChannel({
+        options,
         token,
         logger,
-        handlers: {
-          hello: () => ({
-            type: 'foreman:hello',
-            protocols: SPOKEN_PROTOCOLS,
-            foremanId: options.id,
-            version: options.version,
-            tags: options.tags,
-            capacity: dumpLimits(options.capacity),
-            running: running(),
-            ...(state.isDraining ? { draining: true } : {}),
-          }),
-          heartbeat: () => ({ type: 'foreman:heartbeat', running: running() }),
-          welcome: (welcome, url) => assignments.onWelcome(welcome, url),
-          message: (message) => assignments.onMessage(message),
-          disconnected: (info) => {
-            // 1000: this foreman's own reconnect (the drain's new hello).
-            if (info.code === 1000) logger.info('disconnected from the server', info);
-            else logger.warn('disconnected from the server', info);
-          },
-          fatal: (error) => {
-            logger.error('the server refused this foreman', { error: error.message });
-            fail(error);
-          },
-        },
+        tasks: this.tasks,
+        state: this.state,
+        assignments: this.assignments,
+        fail: this.fail,
       });
-      connection.start();
-      for (const local of tasks.values()) uploads.retryNow(local);
+      for (const task of this.tasks.values()) this.uploads.retryNow(task);
       logger.info('foreman started', {
         id: options.id,
         servers: options.servers,
@@ -207,82 +172,69 @@ export function createForeman(options: ResolvedForemanOptions, deps: ForemanDeps
         concurrency: Number.isFinite(options.concurrency) ? options.concurrency : 'capacity',
       });
     } catch (error) {
-      await releaseLock();
-      releaseLock = undefined;
+      await this.releaseLock();
+      this.releaseLock = undefined;
       throw error;
     }
   }
-
-  /** Tasks still running or uploading (spooled results and unsent reports wait for the next start). */
-  const isBusy = (): boolean =>
-    [...tasks.values()].some(
-      (local) =>
-        local.phase === 'preparing' || local.phase === 'running' || local.phase === 'uploading',
-    );
-  const isConfirming = (): boolean =>
-    [...tasks.values()].some((local) => local.phase === 'confirming');
 
   /**
    * Resolves once nothing runs or uploads. Results sent in task:finished are then given a
    * heartbeat interval (plus 5 s) to be confirmed — the drain's new hello usually confirms
    * them at once; what is left stays in the spool for the next start.
    */
-  function drain(): Promise<void> {
-    if (!state.isDraining) {
-      state.isDraining = true;
-      logger.info('draining: no new tasks; running ones finish', { running: tasks.size });
+  drain(): Promise<void> {
+    if (!this.state.isDraining) {
+      this.state.isDraining = true;
+      this.logger.info('draining: no new tasks; running ones finish', { running: this.tasks.size });
       // A new hello tells the server (the protocol has no message to change it mid-connection).
-      connection?.reconnect();
+      this.connection?.reconnect();
     }
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
         clearTimeout(timer);
-        onChange = undefined;
+        this.onChange = undefined;
         resolve();
       };
       const check = (): void => {
-        if (isBusy()) return;
-        if (!isConfirming()) return done();
-        timer ??= setTimeout(done, (connection?.heartbeatIntervalMs ?? 20_000) + 5000);
+        const current = [...this.tasks.values()];
+        if (current.some((task) => task.isBusy)) return;
+        if (!current.some((task) => task.phase === 'confirming')) return done();
+        timer ??= setTimeout(done, (this.connection?.heartbeatIntervalMs ?? 20_000) + 5000);
       };
-      onChange = check;
+      this.onChange = check;
       check();
     });
   }
 
-  function close(): Promise<void> {
-    closing ??= (async () => {
-      state.isClosing = true;
-      for (const local of [...tasks.values()]) {
-        local.stopCause ??= 'stopping';
-        local.controller.abort();
-        clearTimeout(local.retryTimer);
-      }
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.state.isClosing = true;
+      const tasks = [...this.tasks.values()];
+      for (const task of tasks) task.stop('stopping');
       await Promise.allSettled(
-        [...tasks.values()].map((local) => local.run ?? local.uploading ?? Promise.resolve()),
+        tasks.map((task) => task.run ?? task.uploading ?? Promise.resolve()),
       );
-      await connection?.close();
-      await worker.close();
-      await client?.close();
-      await releaseLock?.();
-      logger.info('foreman stopped');
+      await this.connection?.close();
+      await this.worker.close();
+      await this.client?.close();
+      // Only a Docker client the foreman opened itself.
+      if (this.deps.docker === undefined) this.docker?.close?.();
+      await this.releaseLock?.();
+      this.logger.info('foreman stopped');
     })();
-    return closing;
+    return this.closing;
   }
 
-  return {
-    start,
-    drain,
-    close,
-    failed,
-    status: () => ({
-      isConnected: connection?.isConnected ?? false,
-      serverUrl: connection?.currentUrl,
-      isDraining: state.isDraining,
-      isDrainedByServer: state.isDrainedByServer,
-      tasks: [...tasks.values()].map(({ key, attempt, phase }) => ({ key, attempt, phase })),
-      free: ledger.describeFree(),
-    }),
-  };
+  status(): ForemanStatus {
+    return {
+      isConnected: this.connection?.isConnected ?? false,
+      serverUrl: this.connection?.currentUrl,
+      isDraining: this.state.isDraining,
+      isDrainedByServer: this.state.isDrainedByServer,
+      tasks: [...this.tasks.values()].map(({ key, attempt, phase }) => ({ key, attempt, phase })),
+      free: this.ledger.describeFree(),
+    };
+  }
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import { BlobCache, placeBlob } from '../src/blob-cache.js';
+import { BlobCache, placeBlob } from '../src/tasks/blob-cache.js';
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 

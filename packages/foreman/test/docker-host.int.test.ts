@@ -5,8 +5,9 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import { createDockerHost, type DockerHost } from '../src/docker-host.js';
-import { ImageBudget } from '../src/image-budget.js';
+import { DockerClient } from '@kolejka/worker';
+import { createDockerHost, type DockerHost } from '../src/docker/docker-host.js';
+import { ImageBudget } from '../src/docker/image-budget.js';
 
 const docker = new Dockerode();
 const tag = `kolejka-test-foreman-image:${randomBytes(4).toString('hex')}`;
@@ -66,7 +67,9 @@ describe('the Docker calls of the foreman, on the real engine', () => {
   });
 
   it('fails a daemon check clearly when Docker is not there', async () => {
-    const absent = await createDockerHost(new Dockerode({ socketPath: path.join(dir, 'no.sock') }));
+    const absent = await createDockerHost(
+      new DockerClient({ socketPath: path.join(dir, 'no.sock') }),
+    );
     const error = await absent.ping().catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/^Docker does not answer .*prepare-docker\.sh/);
   });

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FOREMAN_LABEL } from '../src/task-runner.js';
+import { FOREMAN_LABEL } from '../src/tasks/task-runner.js';
 import { Cluster, sleep, until } from './support/cluster.js';
 
 const clusters: Cluster[] = [];

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import type { DockerHost, LocalImage } from '../src/docker-host.js';
-import { ImageBudget } from '../src/image-budget.js';
+import type { DockerHost, LocalImage } from '../src/docker/docker-host.js';
+import { ImageBudget } from '../src/docker/image-budget.js';
 
 /** A Docker host with images in memory; pulls come from `registry`. */
 function fakeDocker(local: LocalImage[], registry: Record<string, number>) {

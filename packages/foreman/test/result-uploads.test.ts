@@ -11,12 +11,13 @@ import {
   type ProtocolError,
   type ResultSpecJson,
 } from '@kolejka/spec';
-import { Assignments, type WorkState } from '../src/assignments.js';
-import { BlobCache } from '../src/blob-cache.js';
+import { Assignments, type WorkState } from '../src/tasks/assignments.js';
+import { BlobCache } from '../src/tasks/blob-cache.js';
 import { CapacityLedger } from '../src/capacity-ledger.js';
 import type { ResolvedForemanOptions } from '../src/options.js';
-import { ResultUploads } from '../src/result-uploads.js';
-import type { ForemanRuntime, LocalTask } from '../src/runtime.js';
+import { ResultUploads } from '../src/tasks/result-uploads.js';
+import type { LocalTask } from '../src/tasks/local-task.js';
+import type { ForemanRuntime } from '../src/tasks/runtime.js';
 
 const KEY = 'c'.repeat(32);
 let temp: string;

@@ -8,7 +8,7 @@ import {
   type KolejkaError,
   type ServerMessage,
 } from '@kolejka/spec';
-import { ServerConnection, type ConnectionHandlers } from '../src/server-connection.js';
+import { ServerConnection, type ConnectionHandlers } from '../src/server/server-connection.js';
 
 /** A stand-in server: records what foremen send, lets the test answer. */
 class FakeServer {

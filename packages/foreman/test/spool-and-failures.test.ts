@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KolejkaServerError } from '@kolejka/client';
 import { KolejkaError } from '@kolejka/spec';
 import { backoffDelayMs } from '../src/backoff.js';
-import { classifyRunError, classifyUploadError } from '../src/failures.js';
+import { classifyRunError, classifyUploadError } from '../src/tasks/failures.js';
 import { lockTempDir } from '../src/temp-lock.js';
-import { deadlineMs } from '../src/task-runner.js';
-import { mountsBelow, scanWorkDirs, spoolResult, workDirOf } from '../src/work-dirs.js';
+import { deadlineMs } from '../src/tasks/task-runner.js';
+import { mountsBelow, scanWorkDirs, spoolResult, workDirOf } from '../src/tasks/work-dirs.js';
 
 let temp: string;
 beforeEach(async () => {

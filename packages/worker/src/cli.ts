@@ -5,7 +5,7 @@ import type { Logger } from '@kolejka/spec';
 // command line is read and Docker asked for its info before the heavy modules load.
 import { fastExecuteArgs, type ExecuteArgs } from './cli-fast-path.js';
 import { LIMIT_FLAGS } from './cli-limit-flags.js';
-import { DockerClient, dockerEndpointFromEnv } from './docker-client.js';
+import { DockerClient, dockerEndpointFromEnv } from './docker/client.js';
 
 /** Exit statuses (documented in the README and in --help). */
 const EXIT_OK = 0;

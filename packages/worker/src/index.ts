@@ -1,28 +1,14 @@
-export { createWorker, effectiveLimits, type Worker, type WorkerOptions } from './worker.js';
-export {
-  countGpus,
-  detectGpus,
-  observerSocketExists,
-  parseNvidiaSmiGpus,
-  type GpuInfo,
-} from './host-probes.js';
+export { createWorker, type Worker, type WorkerOptions } from './worker.js';
 export {
   DEFAULT_CONTAINER_NAME_PREFIX,
   DEFAULT_OUTPUT_LIMIT_BYTES,
-  DEFAULT_SAMPLE_INTERVAL_MS,
   type ExecuteOptions,
   type WorkerEvent,
 } from './options.js';
-export type {
-  AttachOptions,
-  ContainerCreateSpec,
-  ContainerInspect,
-  DockerContainer,
-  DockerEngine,
-  DockerInfo,
-} from './docker-engine.js';
-export { containerSpec, type ContainerPlan } from './container-spec.js';
-export { decideTermination, signalName, type ExitFacts, type KillReason } from './termination.js';
-export { pythonGlob, type GlobEntry, type GlobFs } from './python-glob.js';
-export { planCollect, type CollectedFile } from './collect.js';
-export { formatSummary } from './summary.js';
+export { detectGpus, type GpuInfo } from './host-probes.js';
+export { DockerClient, type DockerClientOptions, type DockerEndpoint } from './docker/client.js';
+export { openDockerEngine, type OpenedEngine } from './docker/open-engine.js';
+export type { DockerEngine } from './docker/engine.js';
+export { dockerMessage, dockerStatusCode } from './docker/api-error.js';
+export { inspectImage, pullImage, type PullOptions } from './docker/image.js';
+export { withDefaultTag } from './docker/image-name.js';

@@ -8,16 +8,16 @@ import {
   type Logger,
   type ResultSpec,
 } from '@kolejka/spec';
-import type { DockerEngine, DockerInfo } from './docker-engine.js';
-import { DockerClient, dockerEndpointFromEnv } from './docker-client.js';
-import { executeTask } from './execution.js';
+import type { DockerEngine, DockerInfo } from './docker/engine.js';
+import { openDockerEngine, type OpenedEngine } from './docker/open-engine.js';
+import { executeTask } from './execution/execute-task.js';
 import { countGpus } from './host-probes.js';
 import {
   DEFAULT_SAMPLE_INTERVAL_MS,
   resolveExecuteOptions,
   type ExecuteOptions,
 } from './options.js';
-import { checkResultDir, readValidTask } from './task-input.js';
+import { checkResultDir, readValidTask } from './task-files/task-input.js';
 
 export interface WorkerOptions {
   /**
@@ -66,20 +66,6 @@ export async function effectiveLimits(
   return normalizeLimits(combined);
 }
 
-/**
- * The built-in Engine API client on DOCKER_HOST or the default socket; dockerode (loaded
- * only then) when DOCKER_HOST needs TLS or ssh.
- */
-async function defaultDocker(): Promise<{ engine: DockerEngine; close?: () => void }> {
-  const endpoint = dockerEndpointFromEnv();
-  if (endpoint !== undefined) {
-    const client = new DockerClient(endpoint);
-    return { engine: client, close: () => client.close() };
-  }
-  const { default: Dockerode } = await import('dockerode');
-  return { engine: new Dockerode() as unknown as DockerEngine };
-}
-
 async function defaultCgroups(logger: Logger): Promise<Cgroups | undefined> {
   try {
     const { detectCgroups } = await import('@kolejka/observer');
@@ -95,7 +81,7 @@ async function defaultCgroups(logger: Logger): Promise<Cgroups | undefined> {
 /** A worker: runs task directories in Docker (see README for the whole contract). */
 export function createWorker(options: WorkerOptions = {}): Worker {
   const logger = options.logger ?? noopLogger;
-  let docker: Promise<{ engine: DockerEngine; close?: () => void }> | undefined;
+  let docker: Promise<OpenedEngine> | undefined;
   let cgroups: Promise<Cgroups | undefined> | undefined;
   let info: Promise<DockerInfo> | undefined;
   let gpus: Promise<number> | undefined;
@@ -105,8 +91,8 @@ export function createWorker(options: WorkerOptions = {}): Worker {
   const getDocker = async (): Promise<DockerEngine> =>
     (
       await (docker ??= options.docker
-        ? Promise.resolve({ engine: options.docker })
-        : defaultDocker())
+        ? Promise.resolve({ engine: options.docker, close: () => undefined })
+        : openDockerEngine())
     ).engine;
   const getCgroups = (): Promise<Cgroups | undefined> =>
     (cgroups ??=
@@ -167,7 +153,7 @@ export function createWorker(options: WorkerOptions = {}): Worker {
     closed = true;
     for (const controller of running.keys()) controller.abort();
     await Promise.allSettled([...running.values()]);
-    if (docker !== undefined) (await docker.catch(() => undefined))?.close?.();
+    if (docker !== undefined) (await docker.catch(() => undefined))?.close();
   }
 
   return { execute, close };

@@ -1,7 +1,7 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCollected, planCollect } from '../src/collect.js';
+import { copyCollected, planCollect } from '../src/task-files/collect.js';
 import { scratch } from './support/fixtures.js';
 
 describe('collect: strip, prefix, order, symlinks', () => {

@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINER_TASK_DIR } from '@kolejka/spec';
-import { ContainerView } from '../src/container-paths.js';
+import { ContainerView } from '../src/container/paths.js';
 import { scratch } from './support/fixtures.js';
 
 describe('ContainerView: symlinks resolved as the container saw them, never leaving the root', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OBSERVER_SOCKET_PATH, parseTask } from '@kolejka/spec';
-import { chooseGpus, containerName, containerSpec, GPU_SHM_BYTES } from '../src/container-spec.js';
+import { chooseGpus, containerName, containerSpec, GPU_SHM_BYTES } from '../src/container/spec.js';
 
 const task = parseTask({
   id: 'task-1',

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerClient, dockerEndpointFromEnv } from '../src/docker-client.js';
-import { createWorker, type DockerEngine } from '../src/index.js';
+import { DockerClient, dockerEndpointFromEnv } from '../src/docker/client.js';
+import type { DockerEngine } from '../src/docker/engine.js';
+import { createWorker } from '../src/worker.js';
 import { EXAMPLES_DIR, scratch } from './support/fixtures.js';
 
 describe('DOCKER_HOST', () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerClient } from '../src/docker-client.js';
+import { DockerClient } from '../src/docker/client.js';
 
 /** A fake engine that answers /info with a counter (the CLI asks for it ahead of time). */
 describe('prefetching the engine info', () => {
@@ -37,5 +37,44 @@ describe('prefetching the engine info', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await expect(dead.info()).rejects.toThrow(/ENOENT/);
     dead.close();
+  });
+});
+
+/** An engine that never answers: every request must end by its timeout or its signal. */
+describe('requests that get no answer', () => {
+  const server = http.createServer(() => undefined);
+  let port: number;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('fails a plain request after the timeout, saying what was waited for', async () => {
+    const client = new DockerClient({ host: '127.0.0.1', port }, { requestTimeoutMs: 100 });
+    await expect(client.info()).rejects.toThrow(/^Docker did not answer GET \/info within 0\.1 s$/);
+    client.close();
+  });
+
+  it('leaves a wait to its signal', async () => {
+    const client = new DockerClient({ host: '127.0.0.1', port }, { requestTimeoutMs: 50 });
+    const controller = new AbortController();
+    const waited = client
+      .getContainer('x')
+      .wait({ condition: 'not-running', abortSignal: controller.signal });
+    const early = await Promise.race([
+      waited.then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
+    ]);
+    expect(early).toBe('still waiting');
+    controller.abort(new Error('stopped by the test'));
+    await expect(waited).rejects.toThrow('stopped by the test');
+    client.close();
   });
 });

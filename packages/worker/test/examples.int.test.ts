@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResult, type ResultSpec } from '@kolejka/spec';
-import { createWorker } from '../src/index.js';
+import { createWorker } from '../src/worker.js';
 import { EXAMPLES_DIR, containersNamed, leftoverCgroups, scratch } from './support/fixtures.js';
 
 interface Expected {

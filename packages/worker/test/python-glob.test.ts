@@ -2,10 +2,10 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINER_TASK_DIR } from '@kolejka/spec';
-import { containerGlobFs } from '../src/collect.js';
-import { ContainerView } from '../src/container-paths.js';
-import { fnmatchRegExp } from '../src/fnmatch.js';
-import { pythonGlob } from '../src/index.js';
+import { containerGlobFs } from '../src/task-files/collect.js';
+import { ContainerView } from '../src/container/paths.js';
+import { fnmatchRegExp } from '../src/task-files/fnmatch.js';
+import { pythonGlob } from '../src/task-files/python-glob.js';
 import { scratch } from './support/fixtures.js';
 
 describe('fnmatch (Python semantics for one component)', () => {

@@ -4,10 +4,12 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
 import { limitsFromFlags, outputLimitFromFlag } from '../src/cli-flags.js';
-import { dockerDuration, parseDockerTime } from '../src/docker-time.js';
-import { effectiveLimits, formatSummary, parseNvidiaSmiGpus } from '../src/index.js';
+import { dockerDuration, parseDockerTime } from '../src/docker/time.js';
+import { parseNvidiaSmiGpus } from '../src/host-probes.js';
+import { formatSummary } from '../src/summary.js';
+import { effectiveLimits } from '../src/worker.js';
 import { resolveExecuteOptions } from '../src/options.js';
-import { OutputCapture } from '../src/output-capture.js';
+import { OutputCapture } from '../src/execution/output-capture.js';
 import { scratch } from './support/fixtures.js';
 
 const frame = (stream: 1 | 2, text: string): Buffer => {

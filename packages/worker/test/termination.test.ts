@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideTermination } from '../src/index.js';
-import { signalName } from '../src/termination.js';
+import { decideTermination, signalName } from '../src/execution/termination.js';
 
 describe('termination reasons', () => {
   it('exited: the command ended by itself', () => {

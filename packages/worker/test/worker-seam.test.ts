@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import { createWorker, type ContainerCreateSpec, type DockerEngine } from '../src/index.js';
+import type { ContainerCreateSpec, DockerEngine } from '../src/docker/engine.js';
+import { createWorker } from '../src/worker.js';
 import { busyboxTask, scratch, writeTaskDir } from './support/fixtures.js';
 
 /** A Docker engine that records the create body and then fails, as a daemon error would. */
@@ -24,6 +25,9 @@ function recordingDocker(): { docker: DockerEngine; created: ContainerCreateSpec
     getContainer: refuse,
     getImage: refuse,
     pull: refuse,
+    ping: refuse,
+    listContainers: refuse,
+    listImages: refuse,
     info: () =>
       Promise.resolve({
         Driver: 'overlay2',

@@ -2,7 +2,8 @@ import { mkdir, readFile, readdir, stat, writeFile, cp } from 'node:fs/promises'
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError, readResult } from '@kolejka/spec';
-import { createWorker, type WorkerEvent } from '../src/index.js';
+import type { WorkerEvent } from '../src/options.js';
+import { createWorker } from '../src/worker.js';
 import { docker } from '../../../test/support/docker-cli.js';
 import {
   EXAMPLES_DIR,

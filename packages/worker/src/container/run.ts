@@ -1,9 +1,10 @@
 import type { Logger } from '@kolejka/spec';
-import { killContainer } from './container-kill.js';
-import { dockerTimeMs, parseDockerTime } from './docker-time.js';
-import { dockerMessage, type DockerContainer } from './docker-engine.js';
-import { dockerError } from './docker-errors.js';
-import type { KillReason } from './termination.js';
+import { killContainer } from './kill.js';
+import { dockerTimeMs, parseDockerTime } from '../docker/time.js';
+import { dockerMessage } from '../docker/api-error.js';
+import type { DockerContainer } from '../docker/engine.js';
+import { dockerError } from '../docker/errors.js';
+import type { KillReason } from '../execution/termination.js';
 
 /** Start failures that are the task's fault (a bad command), with the shell's status codes. */
 function execFailureStatus(message: string): number | undefined {
@@ -16,7 +17,6 @@ function execFailureStatus(message: string): number | undefined {
 /** A container from its start to its stop: start, deadline, kills. */
 export class ContainerRun {
   killedFor: KillReason | undefined;
-  stream: NodeJS.ReadWriteStream | undefined;
   private pid: number | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private state: 'created' | 'running' | 'stopped' = 'created';

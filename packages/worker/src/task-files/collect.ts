@@ -8,7 +8,7 @@ import {
   type CollectSpec,
   type Logger,
 } from '@kolejka/spec';
-import { ContainerView } from './container-paths.js';
+import { ContainerView } from '../container/paths.js';
 import { pythonGlob, type GlobEntry, type GlobFs } from './python-glob.js';
 
 /** A glob file system over a directory as the container saw it (symlinks never escape). */

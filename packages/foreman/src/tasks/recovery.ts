@@ -1,5 +1,5 @@
 import type { Logger } from '@kolejka/spec';
-import type { DockerHost } from './docker-host.js';
+import type { DockerHost } from '../docker/docker-host.js';
 import { FOREMAN_LABEL } from './task-runner.js';
 import { removeWorkDir, scanWorkDirs, type SpoolEntry } from './work-dirs.js';
 

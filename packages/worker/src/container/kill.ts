@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { DockerContainer } from './docker-engine.js';
+import type { DockerContainer } from '../docker/engine.js';
 
 /**
  * Kills a running container as fast as possible: SIGKILL straight to its init process

@@ -1,11 +1,18 @@
 import { mkdir } from 'node:fs/promises';
-import { formatTime, writeResult, type ResultSpec, type TaskSpec } from '@kolejka/spec';
+import {
+  formatTime,
+  writeResult,
+  type Logger,
+  type ResultSpec,
+  type TaskSpec,
+} from '@kolejka/spec';
 import type { WorkerEvent } from '@kolejka/worker';
 import type { BlobLease } from './blob-cache.js';
-import type { Reservation } from './capacity-ledger.js';
+import type { Reservation } from '../capacity-ledger.js';
 import { classifyRunError } from './failures.js';
 import type { ResultUploads } from './result-uploads.js';
-import { forget, reportFailure, type ForemanRuntime, type LocalTask } from './runtime.js';
+import type { LocalTask } from './local-task.js';
+import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { prepareTaskDir } from './task-inputs.js';
 import { removeWorkDir } from './work-dirs.js';
 
@@ -38,33 +45,62 @@ export async function runTask(
   task: TaskSpec,
   reservation: Reservation,
 ): Promise<void> {
-  const { options } = runtime;
   const logger = runtime.logger.child({ task: local.key, attempt: local.attempt });
+  const outcome = await runInWorker(runtime, local, task, reservation, logger);
+  runtime.ledger.release(reservation.key);
+  runtime.changed();
+  if (runtime.images !== undefined) void runtime.images.enforce();
+  if (local.stopCause !== undefined)
+    return reportStopped(runtime, local, reservation.limits.time ?? 0, logger);
+  if ('error' in outcome) return reportError(runtime, local, outcome.error, logger);
+  logger.info('task ran', {
+    exitCode: outcome.result.result,
+    termination: outcome.result.termination?.reason,
+  });
+  try {
+    // As the original: the result carries the tags of the foreman that ran it.
+    await writeResult(local.workDir.resultDir, {
+      ...outcome.result,
+      tags: [...runtime.options.tags],
+    });
+  } catch (error) {
+    await removeWorkDir(local.workDir.root, logger);
+    reportFailure(runtime, local, `the result could not be written: ${String(error)}`);
+    return;
+  }
+  await uploads.submit(local);
+}
+
+/** Inputs, image, then the worker; what it answered (its leases and pins released). */
+async function runInWorker(
+  runtime: ForemanRuntime,
+  local: LocalTask,
+  task: TaskSpec,
+  reservation: Reservation,
+  logger: Logger,
+): Promise<Outcome> {
+  const { options } = runtime;
   const signal = local.controller.signal;
   let leases: BlobLease[] = [];
-  let unpinImage: (() => void) | undefined;
   let deadline: NodeJS.Timeout | undefined;
-  let outcome: Outcome;
+  const unpinImage = runtime.images?.pin(task.image ?? '');
   try {
     await removeWorkDir(local.workDir.root, logger);
     await mkdir(local.workDir.resultDir, { recursive: true });
-    unpinImage = runtime.images?.pin(task.image ?? '');
     leases = await prepareTaskDir(local.workDir.taskDir, task, runtime.cache, signal);
     if (runtime.images !== undefined && task.image !== undefined)
-      await runtime.images.prepare(task.image);
+      await runtime.images.prepare(task.image, signal);
     signal.throwIfAborted();
-    local.phase = 'running';
-    runtime.changed();
+    local.running();
     const onEvent = (event: WorkerEvent): void => {
       if (event.type !== 'container:started') return;
-      local.isStarted = true;
+      local.started();
       runtime.send({ type: 'task:started', key: local.key, attempt: local.attempt });
       const time = reservation.limits.time;
       if (time !== undefined) {
         deadline = setTimeout(() => {
-          local.stopCause ??= 'deadline';
           logger.warn('task outlived its time limit; aborting it', { timeLimit: formatTime(time) });
-          local.controller.abort();
+          local.stop('deadline');
         }, deadlineMs(time));
       }
     };
@@ -78,71 +114,67 @@ export async function runTask(
       containerNamePrefix: options.containerNamePrefix,
       labels: { [FOREMAN_LABEL]: options.id },
     });
-    outcome = await settleOrGiveUp(execution, signal);
+    return await settleOrGiveUp(execution, signal);
   } catch (error) {
-    outcome = { error };
+    return { error };
   } finally {
     clearTimeout(deadline);
     for (const lease of leases) lease.release();
     unpinImage?.();
   }
-  runtime.ledger.release(reservation.key);
-  runtime.changed();
-  if (runtime.images !== undefined) void runtime.images.enforce();
+}
 
+/** A run the foreman stopped: handed back, dropped, or (past its deadline) failed. */
+async function reportStopped(
+  runtime: ForemanRuntime,
+  local: LocalTask,
+  timeSeconds: number,
+  logger: Logger,
+): Promise<void> {
   const cause = local.stopCause;
-  if (cause !== undefined && cause !== 'deadline') {
-    logger.info('task stopped', { cause });
-    // Not started and stopped by this foreman: hand it straight back to the queue.
-    if (cause === 'stopping' && !local.isStarted)
-      runtime.send({
-        type: 'task:rejected',
-        key: local.key,
-        attempt: local.attempt,
-        reason: 'the foreman is stopping',
-      });
-    await removeWorkDir(local.workDir.root, logger);
-    forget(runtime, local);
-    return;
-  }
   if (cause === 'deadline') {
     await removeWorkDir(local.workDir.root, logger);
-    const time = reservation.limits.time ?? 0;
     reportFailure(
       runtime,
       local,
-      `the task outlived its time limit of ${formatTime(time)} by more than the foreman's grace (10 s + 10 %); the foreman aborted it`,
+      `the task outlived its time limit of ${formatTime(timeSeconds)} by more than the foreman's grace (10 s + 10 %); the foreman aborted it`,
     );
     return;
   }
-  if ('error' in outcome) {
-    await removeWorkDir(local.workDir.root, logger);
-    const failure = classifyRunError(outcome.error, local.isStarted);
-    if (failure.kind === 'reject') {
-      logger.warn('task handed back', { reason: failure.reason });
-      runtime.send({
-        type: 'task:rejected',
-        key: local.key,
-        attempt: local.attempt,
-        reason: failure.reason,
-      });
-      forget(runtime, local);
-    } else reportFailure(runtime, local, failure.reason);
+  logger.info('task stopped', { cause });
+  // Not started and stopped by this foreman: hand it straight back to the queue.
+  if (cause === 'stopping' && !local.isStarted)
+    runtime.send({
+      type: 'task:rejected',
+      key: local.key,
+      attempt: local.attempt,
+      reason: 'the foreman is stopping',
+    });
+  await removeWorkDir(local.workDir.root, logger);
+  forget(runtime, local);
+}
+
+/** A run that could not be had: sent back to the queue, or failed (see classifyRunError). */
+async function reportError(
+  runtime: ForemanRuntime,
+  local: LocalTask,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  await removeWorkDir(local.workDir.root, logger);
+  const failure = classifyRunError(error, local.isStarted);
+  if (failure.kind === 'fail') {
+    reportFailure(runtime, local, failure.reason);
     return;
   }
-  logger.info('task ran', {
-    exitCode: outcome.result.result,
-    termination: outcome.result.termination?.reason,
+  logger.warn('task handed back', { reason: failure.reason });
+  runtime.send({
+    type: 'task:rejected',
+    key: local.key,
+    attempt: local.attempt,
+    reason: failure.reason,
   });
-  try {
-    // As the original: the result carries the tags of the foreman that ran it.
-    await writeResult(local.workDir.resultDir, { ...outcome.result, tags: [...options.tags] });
-  } catch (error) {
-    await removeWorkDir(local.workDir.root, logger);
-    reportFailure(runtime, local, `the result could not be written: ${String(error)}`);
-    return;
-  }
-  await uploads.submit(local);
+  forget(runtime, local);
 }
 
 /** The worker's answer; after an abort, at most ABORT_SETTLE_MS more (a hung Docker call must not hang the report). */

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { KolejkaError } from '@kolejka/spec';
-import { dockerMessage, dockerStatusCode, type DockerEngine } from './docker-engine.js';
+import { dockerMessage, dockerStatusCode } from './api-error.js';
+import type { AbortOption, DockerEngine, ImageInspect } from './engine.js';
 
 /** Reads a pull's progress stream to its end; the engine reports failures inside it. */
 async function followPull(stream: Readable): Promise<void> {
@@ -20,41 +21,51 @@ async function followPull(stream: Readable): Promise<void> {
   }
 }
 
-/** Pulls an image; a failure is a KOLEJKA_DOCKER error that says the image is unavailable. */
+export interface PullOptions extends AbortOption {
+  /** Whether the image was looked for locally and not found (the message says so). */
+  isMissingLocally?: boolean;
+}
+
+/**
+ * Pulls an image (`:latest` when it names no tag) and waits for the pull to end; a failure
+ * is a KOLEJKA_DOCKER error that says the image cannot be had, with the engine's reason.
+ */
 export async function pullImage(
-  docker: DockerEngine,
+  docker: Pick<DockerEngine, 'pull'>,
   image: string,
-  wasLocal: boolean,
+  options: PullOptions = {},
 ): Promise<void> {
+  const { isMissingLocally, ...requestOptions } = options;
   try {
-    await followPull(await docker.pull(image));
+    await followPull(await docker.pull(image, requestOptions));
   } catch (error) {
     const why = dockerMessage(error)
       .replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '')
       .trim();
     throw new KolejkaError(
       'KOLEJKA_DOCKER',
-      wasLocal
-        ? `image ${image} could not be pulled: ${why}`
-        : `image ${image} is not available locally and could not be pulled: ${why}`,
+      isMissingLocally === true
+        ? `image ${image} is not available locally and could not be pulled: ${why}`
+        : `image ${image} could not be pulled: ${why}`,
       { cause: error },
     );
   }
 }
 
-/** Whether an image is present locally (404 → false; other failures throw). */
-export async function hasImage(docker: DockerEngine, image: string): Promise<boolean> {
+/** An image's local details, or undefined when it is not here (404; other failures throw). */
+export async function inspectImage(
+  docker: Pick<DockerEngine, 'getImage'>,
+  image: string,
+  options: AbortOption = {},
+): Promise<ImageInspect | undefined> {
   try {
-    await docker.getImage(image).inspect();
-    return true;
+    return await docker.getImage(image).inspect(options);
   } catch (error) {
-    if (dockerStatusCode(error) === 404) return false;
+    if (dockerStatusCode(error) === 404) return undefined;
     throw new KolejkaError(
       'KOLEJKA_DOCKER',
       `cannot inspect image ${image}: ${dockerMessage(error)}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { KolejkaError, formatMemory, noopLogger, type Logger } from '@kolejka/spec';
-import { withDefaultTag, type DockerHost, type LocalImage } from './docker-host.js';
+import { withDefaultTag } from '@kolejka/worker';
+import type { DockerHost, LocalImage } from './docker-host.js';
 
 export interface ImageBudgetOptions {
   docker: DockerHost;
@@ -66,12 +67,12 @@ export class ImageBudget {
   }
 
   /** Makes the image present (pulling it when missing, or always with `pullAlways`) and checks it fits the budget. */
-  async prepare(image: string): Promise<void> {
+  async prepare(image: string, signal?: AbortSignal): Promise<void> {
     const name = withDefaultTag(image);
     let info = this.options.pullAlways ? undefined : await this.options.docker.inspectImage(name);
     if (info === undefined) {
       this.logger.info('pulling image', { image: name });
-      await this.options.docker.pullImage(name);
+      await this.options.docker.pullImage(name, signal);
       this.state.pulled[name] = this.now();
       info = await this.options.docker.inspectImage(name);
       if (info === undefined)

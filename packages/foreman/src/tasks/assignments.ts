@@ -9,13 +9,8 @@ import {
   type TaskCancel,
 } from '@kolejka/spec';
 import type { ResultUploads } from './result-uploads.js';
-import {
-  forget,
-  reportFailure,
-  type ForemanRuntime,
-  type LocalTask,
-  type StopCause,
-} from './runtime.js';
+import { LocalTask, type StopCause } from './local-task.js';
+import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { runTask } from './task-runner.js';
 import { removeWorkDir, workDirOf } from './work-dirs.js';
 
@@ -41,17 +36,10 @@ export class Assignments {
     private readonly state: WorkState,
   ) {}
 
-  newLocal(key: string, attempt: number): LocalTask {
-    return {
-      key,
-      attempt,
-      runId: `${key}.${attempt}`,
-      phase: 'preparing',
-      controller: new AbortController(),
-      isStarted: false,
-      workDir: workDirOf(this.runtime.options.tempDir, { key, attempt }),
-      uploadRound: 0,
-    };
+  /** A task of this foreman: a new assignment, or (`spooled`) a result an earlier run left. */
+  newLocal(key: string, attempt: number, phase: 'preparing' | 'spooled' = 'preparing'): LocalTask {
+    const workDir = workDirOf(this.runtime.options.tempDir, { key, attempt });
+    return new LocalTask(key, attempt, workDir, () => this.runtime.changed(), phase);
   }
 
   /** Aborts a run (its container dies within the second) and gives its capacity back at once. */
@@ -61,8 +49,7 @@ export class Assignments {
       void this.uploads.confirmed(local, cause);
       return;
     }
-    local.stopCause ??= cause;
-    local.controller.abort();
+    local.stop(cause);
     this.runtime.ledger.release(local.runId);
     if (local.phase === 'spooled' || local.phase === 'failing') {
       void removeWorkDir(local.workDir.root, this.runtime.logger);

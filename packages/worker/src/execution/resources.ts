@@ -1,24 +1,45 @@
 import type { Logger } from '@kolejka/spec';
-import { dockerMessage, type DockerContainer } from './docker-engine.js';
-import { removeJail, type Jail } from './jail.js';
-import type { TaskCgroup } from './task-cgroup.js';
+import type { TaskCgroup } from '../container/cgroup.js';
+import { dockerMessage } from '../docker/api-error.js';
+import type { DockerContainer } from '../docker/engine.js';
+import { removeJail, type Jail } from '../task-files/jail.js';
 
 /**
  * Resources of one run, released in a safe order whatever happened: the container first,
  * then its parent cgroup (which must outlive the container's stats being read), and the
- * jail. Each removal starts at most once, as early as the run allows.
+ * jail. The phases hand over what they make as soon as it exists; each removal starts at
+ * most once, as early as the run allows.
  */
 export class Resources {
-  jail: Jail | undefined;
-  container: DockerContainer | undefined;
-  cgroup: TaskCgroup | undefined;
-  /** Set once Docker reported the container stopped (its processes are gone). */
-  containerStopped = false;
+  private jail: Jail | undefined;
+  private container: DockerContainer | undefined;
+  private cgroup: TaskCgroup | undefined;
+  /** Docker reported the container stopped (its processes are gone). */
+  private isContainerStopped = false;
   private containerRemoval: Promise<void> | undefined;
   private cgroupRemoval: Promise<void> | undefined;
   private jailRemoval: Promise<void> | undefined;
 
   constructor(private readonly logger: Logger) {}
+
+  holdJail(jail: Jail): Jail {
+    this.jail = jail;
+    return jail;
+  }
+
+  holdContainer(container: DockerContainer): DockerContainer {
+    this.container = container;
+    return container;
+  }
+
+  holdCgroup(cgroup: TaskCgroup | undefined): void {
+    this.cgroup = cgroup;
+  }
+
+  /** Docker reported the container stopped: its parent cgroup may go without waiting for it. */
+  containerStopped(): void {
+    this.isContainerStopped = true;
+  }
 
   /** Removes the container (killing it if needed). */
   removeContainer(): Promise<void> {
@@ -46,7 +67,7 @@ export class Resources {
    */
   removeCgroup(): Promise<void> {
     this.cgroupRemoval ??= (
-      this.containerStopped ? Promise.resolve() : this.removeContainer()
+      this.isContainerStopped ? Promise.resolve() : this.removeContainer()
     ).then(() => this.cgroup?.remove());
     return this.cgroupRemoval;
   }

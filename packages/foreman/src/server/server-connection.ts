@@ -11,7 +11,7 @@ import {
   type ServerMessage,
   type ServerWelcome,
 } from '@kolejka/spec';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../backoff.js';
 
 /** What the connection reports to the foreman. */
 export interface ConnectionHandlers {

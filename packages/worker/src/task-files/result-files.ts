@@ -9,7 +9,7 @@ import {
   type FilesSpec,
   type Logger,
 } from '@kolejka/spec';
-import { ContainerView } from './container-paths.js';
+import { ContainerView } from '../container/paths.js';
 
 /** Relative paths of the entries below `dir`, depth first; symlinked directories are not entered. */
 async function walk(dir: string, prefix = ''): Promise<{ relative: string; isDir: boolean }[]> {

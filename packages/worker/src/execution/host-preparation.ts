@@ -1,28 +1,31 @@
 import { KolejkaError, type Limits, type Logger } from '@kolejka/spec';
 import type { Cgroups } from '@kolejka/observer';
-import { chooseGpus } from './container-spec.js';
-import type { DockerInfo } from './docker-engine.js';
-import type { Resources } from './execution-resources.js';
-import type { ExecutionContext } from './execution.js';
-import { observerSocketExists } from './host-probes.js';
-import { TaskCgroup, type CgroupDriver } from './task-cgroup.js';
+import { chooseGpus } from '../container/spec.js';
+import type { DockerInfo } from '../docker/engine.js';
+import type { ExecutionContext } from './context.js';
+import { observerSocketExists } from '../host-probes.js';
+import { TaskCgroup, type CgroupDriver } from '../container/cgroup.js';
+
+/** What the host side decided for the container (see ContainerPlan). */
+export interface HostSetup {
+  /** The task's parent cgroup, planned (not made yet), when there is a cgroup library. */
+  cgroup?: TaskCgroup;
+  cgroupParent?: string;
+  cpuset?: string;
+  gpuIds?: string[];
+  storageSupported: boolean;
+  observerSocket: boolean;
+}
 
 /** Host-side preparations that do not depend on the jail: cgroup, CPUs, GPUs, storage, observer. */
 export async function prepareHost(
   context: ExecutionContext,
   limits: Limits,
   name: string,
-  resources: Resources,
   logger: Logger,
-): Promise<{
-  cgroupParent?: string;
-  cpuset?: string;
-  gpuIds?: string[];
-  storageSupported: boolean;
-  observerSocket: boolean;
-}> {
+): Promise<HostSetup> {
   // The parent cgroup is only named here: it is made beside the container's creation
-  // (Docker needs it at the start, not at the create), see execution.ts.
+  // (Docker needs it at the start, not at the create), see create-and-attach.ts.
   const { cgroups } = context;
   const needInfo = cgroups !== undefined || limits.storage !== undefined;
   const [info, observerSocket] = await Promise.all([
@@ -31,13 +34,13 @@ export async function prepareHost(
   ]);
   if (!observerSocket)
     logger.warn('the observer is not running: its socket is not bound into the container');
-  const out: Awaited<ReturnType<typeof prepareHost>> = { storageSupported: false, observerSocket };
+  const out: HostSetup = { storageSupported: false, observerSocket };
   const cgroup = cgroups
     ? TaskCgroup.plan(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
     : undefined;
   const available = limits.cpus !== undefined ? await availableCpus(cgroups) : undefined;
   if (cgroup) {
-    resources.cgroup = cgroup;
+    out.cgroup = cgroup;
     out.cgroupParent = cgroup.dockerParent;
   }
   if (limits.cpus !== undefined && available !== undefined) {
@@ -48,7 +51,7 @@ export async function prepareHost(
     out.cpuset = formatCpuList(pickCpus(available, limits.cpus, limits.cpus_offset ?? 0));
   }
   if (limits.gpus !== undefined && limits.gpus > 0) {
-    const { countGpus } = await import('./host-probes.js');
+    const { countGpus } = await import('../host-probes.js');
     const count = await countGpus();
     if (count === 0) {
       throw new KolejkaError(

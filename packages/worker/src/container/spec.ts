@@ -7,7 +7,7 @@ import {
   type Limits,
   type TaskSpec,
 } from '@kolejka/spec';
-import type { BindMountSpec, ContainerCreateSpec } from './docker-engine.js';
+import type { BindMountSpec, ContainerCreateSpec } from '../docker/engine.js';
 
 /** Shared memory for GPU tasks, as the original (`--shm-size=1g`). */
 export const GPU_SHM_BYTES = 1024 ** 3;

@@ -1,5 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-import { dockerMessage } from './docker-engine.js';
+import { dockerMessage } from './api-error.js';
 
 /** A Docker failure as a KOLEJKA_DOCKER error saying what was being done. */
 export function dockerError(what: string, error: unknown): KolejkaError {

@@ -1,6 +1,7 @@
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../backoff.js';
 import { classifyUploadError } from './failures.js';
-import { forget, reportFailure, type ForemanRuntime, type LocalTask } from './runtime.js';
+import type { LocalTask } from './local-task.js';
+import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { removeWorkDir, spoolResult } from './work-dirs.js';
 
 /** Pauses between upload retries of a spooled result: 1 s doubling to 1 minute, jittered. */
@@ -22,8 +23,7 @@ export class ResultUploads {
 
   /** The worker wrote the result: spool it and send it. */
   async submit(local: LocalTask): Promise<void> {
-    local.phase = 'uploading';
-    this.runtime.changed();
+    local.uploadingResult();
     try {
       await spoolResult(local.workDir, local, this.runtime.logger);
     } catch (error) {
@@ -63,8 +63,7 @@ export class ResultUploads {
       result,
     });
     if (!isSent) return this.upload(local);
-    local.phase = 'confirming';
-    runtime.changed();
+    local.confirming();
   }
 
   /** The server no longer gives this confirming task to this foreman: its result was taken. */
@@ -99,14 +98,13 @@ export class ResultUploads {
       return;
     }
     // The server could not store it now: the HTTP path retries with backoff.
-    local.phase = 'spooled';
-    runtime.changed();
+    local.spooled();
     this.schedule(local);
   }
 
   /** Try a spooled result now (after a welcome kept it, or at start). */
   retryNow(local: LocalTask): void {
-    if (local.phase === 'confirming') local.phase = 'spooled';
+    if (local.phase === 'confirming') local.spooled();
     if (local.phase !== 'spooled') return;
     clearTimeout(local.retryTimer);
     local.retryTimer = undefined;
@@ -137,7 +135,7 @@ export class ResultUploads {
     const { runtime } = this;
     const logger = runtime.logger.child({ task: local.key, attempt: local.attempt });
     if (runtime.tasks.get(local.key) !== local || local.controller.signal.aborted) return;
-    local.phase = 'uploading';
+    local.uploadingResult();
     try {
       await runtime.server.putResult(local.key, local.workDir.resultDir, {
         attempt: local.attempt,
@@ -152,12 +150,11 @@ export class ResultUploads {
       }
       const failure = classifyUploadError(error);
       if (failure.kind === 'retry') {
-        local.phase = 'spooled';
+        local.spooled();
         logger.warn('result upload failed; kept in the spool and retried', {
           error: failure.reason,
           round: local.uploadRound,
         });
-        runtime.changed();
         this.schedule(local);
         return;
       }

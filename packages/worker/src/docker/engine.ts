@@ -1,24 +1,59 @@
 import type { Readable } from 'node:stream';
 
+/** Cancels a request (dockerode's name for it, so both clients take the same options). */
+export interface AbortOption {
+  abortSignal?: AbortSignal;
+}
+
 /**
- * The part of the Docker Engine API the worker uses, shaped like dockerode so that a
- * dockerode instance can be passed as is (`createWorker({ docker: new Dockerode() })`),
+ * The part of the Docker Engine API the worker and the foreman use, shaped like dockerode
+ * so that a dockerode instance can be passed as is (`createWorker({ docker: new Dockerode() })`),
  * and small enough that unit tests can fake it.
  */
 export interface DockerEngine {
+  ping(options?: AbortOption): Promise<unknown>;
+  info(options?: AbortOption): Promise<DockerInfo>;
   createContainer(options: ContainerCreateSpec): Promise<DockerContainer>;
   getContainer(id: string): DockerContainer;
-  getImage(name: string): { inspect(): Promise<unknown> };
+  listContainers(options: ListContainersOptions): Promise<ContainerSummary[]>;
+  getImage(name: string): DockerImage;
+  listImages(options?: AbortOption): Promise<ImageSummary[]>;
   /** Starts a pull; the stream carries the engine's JSON progress lines. */
-  pull(image: string): Promise<Readable>;
-  info(): Promise<DockerInfo>;
+  pull(image: string, options?: AbortOption): Promise<Readable>;
+}
+
+export interface DockerImage {
+  inspect(options?: AbortOption): Promise<ImageInspect>;
+  remove(options?: AbortOption): Promise<unknown>;
+}
+
+export interface ImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  Size: number;
+}
+
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  Size: number;
+}
+
+export interface ListContainersOptions extends AbortOption {
+  all?: boolean;
+  filters?: { label?: string[] };
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
 }
 
 export interface DockerContainer {
   readonly id: string;
   start(): Promise<unknown>;
-  /** Resolves when the container is not running (at once if it already stopped). */
-  wait(options: { condition: 'not-running' }): Promise<{ StatusCode: number }>;
+  /** Resolves when the container is not running (at once if it already stopped); no timeout. */
+  wait(options: { condition: 'not-running' } & AbortOption): Promise<{ StatusCode: number }>;
   /** A hijacked connection: Docker's multiplexed stdout/stderr to read, stdin to write. */
   attach(options: AttachOptions): Promise<NodeJS.ReadWriteStream>;
   inspect(): Promise<ContainerInspect>;
@@ -101,23 +136,4 @@ export interface ContainerCreateSpec {
     DeviceRequests?: DeviceRequest[];
     ShmSize?: number;
   };
-}
-
-/** An Engine API error as dockerode and the built-in client report it. */
-export function dockerStatusCode(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** The engine's own message from an error (dockerode wraps it in "(HTTP code …) …"). */
-export function dockerMessage(error: unknown): string {
-  const json = (error as { json?: unknown } | null)?.json;
-  if (
-    json &&
-    typeof json === 'object' &&
-    typeof (json as { message?: unknown }).message === 'string'
-  )
-    return (json as { message: string }).message;
-  if (typeof json === 'string' && json.trim() !== '') return json.trim();
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,83 @@
+import { emptyStats, type Stats, type Termination } from '@kolejka/spec';
+import type { TaskCgroup } from '../container/cgroup.js';
+import { dockerDuration } from '../docker/time.js';
+import type { Attached } from './create-and-attach.js';
+import type { TaskRun } from './context.js';
+import { execFailureFromStderr } from './output-capture.js';
+import type { Exit } from './run-to-exit.js';
+import { decideTermination } from './termination.js';
+
+/** How long the output may keep flowing after the container stopped before it is cut. */
+const OUTPUT_DRAIN_TIMEOUT_MS = 5_000;
+
+/** What the result says about the run. */
+export interface Outcome {
+  exitCode: number;
+  stats: Stats;
+  termination: Termination;
+}
+
+/**
+ * The fourth phase: Docker's view of the exit, the exact stats and the output, read side by
+ * side; the container goes as soon as its view is read and its output drained, the parent
+ * cgroup once its stats are read (the removals overlap the rest of the run). Then the
+ * termination is decided.
+ */
+export async function measure(
+  run: TaskRun,
+  attached: Attached,
+  exit: Exit,
+  cgroup: TaskCgroup | undefined,
+): Promise<Outcome> {
+  if (!exit.isStarted) {
+    attached.stream.end();
+    return {
+      exitCode: exit.exitCode,
+      stats: { ...emptyStats(), time: 0 },
+      termination: { reason: 'start_failed', message: exit.message },
+    };
+  }
+  const { options, limits, resources, name } = run;
+  const { container, capture } = attached;
+  const inspection = container.inspect().catch(() => undefined);
+  const output = finishOutput(attached);
+  void Promise.all([inspection, output]).then(() => resources.removeContainer());
+  const measuring = cgroup
+    ? cgroup.finish()
+    : Promise.resolve({ stats: emptyStats(), oomKills: 0 });
+  void measuring.then(() => resources.removeCgroup());
+  const [inspected, measured] = await Promise.all([inspection, measuring, output]);
+  const state = inspected?.State;
+  const exitCode = state?.ExitCode ?? exit.statusCode;
+  options.onEvent({ type: 'container:exited', containerId: container.id, name, exitCode });
+  const time =
+    (state ? dockerDuration(state.StartedAt, state.FinishedAt) : undefined) ??
+    (Date.now() - exit.hostStartMs) / 1000;
+  const execFailure = execFailureFromStderr(exitCode, capture.stderrHead);
+  const killedFor = attached.run.killedFor;
+  const termination: Termination = execFailure
+    ? { reason: 'start_failed', message: `the command could not be started: ${execFailure}` }
+    : decideTermination({
+        exitCode,
+        ...(killedFor !== undefined ? { killedFor } : {}),
+        oomKilled: (state?.OOMKilled ?? false) || measured.oomKills > 0,
+        oomKills: measured.oomKills,
+        ...(limits.time !== undefined ? { timeLimitSeconds: limits.time } : {}),
+        outputLimitBytes: options.outputLimitBytes,
+      });
+  return { exitCode, stats: { ...measured.stats, time }, termination };
+}
+
+/** The output to its end, or cut OUTPUT_DRAIN_TIMEOUT_MS after the stop. */
+async function finishOutput({ drained, stream }: Attached): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      stream.end();
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      resolve();
+    }, OUTPUT_DRAIN_TIMEOUT_MS);
+  });
+  await Promise.race([drained, timeout]);
+  clearTimeout(timer);
+}
