@@ -33,7 +33,7 @@ describe('subpath exports', () => {
       .filter(([subpath]) => subpath !== '.' && subpath !== './logger')
       .map(([subpath, target]) => {
         const imports = runtimeImports(target['@kolejka/source'].replace('./src/', ''));
-        return [subpath, [...imports].filter((name) => /^(winston|yargs)/.test(name))];
+        return [subpath, [...imports].filter((name) => /^(winston|yargs)/.test(name))] as const;
       })
       .filter(([, names]) => names.length > 0);
     expect(heavy).toEqual([]);

@@ -67,7 +67,9 @@ describe('withLimitFlags', () => {
         flags: pickLimitFlags(['image']),
         group: 'Capacity:',
         meaning,
-      }).parseAsync(['--help'], {}, (_error, _argv, output) => (text = output));
+      }).parseAsync(['--help'], {}, (_error, _argv, output) => {
+        text = output;
+      });
       return text;
     };
     const asCapacity = await help('capacity');
