@@ -20,6 +20,7 @@ export {
   parseLogLevel,
   type LogLevel,
 } from './log-levels.js';
+export { createLineLogger, type LineLoggerOptions } from './line-logger.js';
 export { createDaemonLogger, type DaemonLogger, type DaemonLoggerOptions } from './logger.js';
 export { ask, askHidden, readFirstLine, readNewPassword, type PromptIo } from './prompt.js';
 export { STOP_SIGNALS, abortOnStopSignal, onStopSignals, type SignalSource } from './signals.js';

@@ -5,13 +5,9 @@ import {
   type Logger,
   type TaskState,
 } from '@kolejka/spec';
-import {
-  abortError,
-  backoffDelayMs,
-  formatDuration,
-  sleep,
-  withDeadline,
-} from '../http/backoff.js';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
+import { abortError, sleep, withDeadline } from '../http/abort.js';
+import { formatDuration } from '../http/duration.js';
 import type { AuthProvider, Transport } from '../http/transport.js';
 import { emit, type ProgressListener } from '../progress.js';
 import { checkRemoteTask, checkTaskKey } from '../resources.js';
