@@ -27,7 +27,7 @@ export { BlobCache, type BlobCacheOptions, type BlobLease } from './blob-cache.j
 export { ImageBudget, type ImageBudgetOptions } from './image-budget.js';
 export { createDockerHost, type DockerHost, type LocalImage } from './docker-host.js';
 export { ServerConnection, type ConnectionHandlers } from './server-connection.js';
-export { runDaemon, EXIT, type DaemonArguments } from './daemon.js';
+export { runDaemon, type DaemonArguments } from './daemon.js';
 export {
   DEADLINE_GRACE_MS,
   DEADLINE_GRACE_RATIO,

@@ -177,7 +177,8 @@ export class Cluster {
     }>();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    // The foreman logs to stderr, as every Kolejka daemon (stdout is for --print-config).
+    createInterface({ input: child.stderr }).on('line', (line) => {
       let entry: LogEntry;
       try {
         entry = JSON.parse(line) as LogEntry;
