@@ -5,10 +5,13 @@ function messageOf(value: unknown): string {
   if (value instanceof Error) return value.message;
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
+  if (typeof value !== 'object') return 'unknown error'; // a symbol or a function
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return 'unknown error'; // a cycle: nothing readable to say
   }
 }
 

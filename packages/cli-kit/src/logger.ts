@@ -64,7 +64,7 @@ function readableFormat(): winston.Logform.Format {
     winston.format.printf((entry) => {
       const { timestamp, level, message, service, ...meta } = entry as Record<string, unknown>;
       const rest = Object.keys(meta).length === 0 ? '' : ` ${JSON.stringify(meta)}`;
-      const who = service === undefined ? '' : ` [${String(service)}]`;
+      const who = typeof service === 'string' ? ` [${service}]` : '';
       return `${String(timestamp)} ${String(level)}${who} ${String(message)}${rest}`;
     }),
   );

@@ -32,11 +32,12 @@ function readUntil<T>(
         const result = take(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         if (result !== undefined) finish(() => resolve(result));
       } catch (error) {
-        finish(() => reject(error as Error));
+        finish(() => reject(error instanceof Error ? error : new Error(String(error))));
       }
     };
     const onEnd = (): void => finish(() => resolve(atEnd()));
-    const onError = (error: Error): void => finish(() => reject(error));
+    const onError = (error: Error): void =>
+      finish(() => reject(error instanceof Error ? error : new Error(String(error))));
     stdin.on('data', onData);
     stdin.on('end', onEnd);
     stdin.on('error', onError);
