@@ -80,7 +80,11 @@ export async function execute(
       throw new KolejkaError(
         'KOLEJKA_TIMEOUT',
         `${taskDir} did not finish within ${formatDuration(options.timeoutMs ?? 0)} ${where}`,
-        { cause: error, details: { key, state, timeoutMs: options.timeoutMs } },
+        {
+          // The deadline's own reason says the same thing less well: not a cause worth a sentence.
+          ...(error === reason ? {} : { cause: error }),
+          details: { key, state, timeoutMs: options.timeoutMs },
+        },
       );
     }
     throw error;

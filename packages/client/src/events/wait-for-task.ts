@@ -93,7 +93,11 @@ export async function waitForTask(
       throw new KolejkaError(
         'KOLEJKA_TIMEOUT',
         `Task ${key} did not end within ${formatDuration(options.timeoutMs ?? 0)}${lastState === undefined ? '' : ` (it is ${lastState})`}`,
-        { cause: error, details: { key, state: lastState, timeoutMs: options.timeoutMs } },
+        {
+          // The deadline's own reason says the same thing less well: not a cause worth a sentence.
+          ...(error === reason ? {} : { cause: error }),
+          details: { key, state: lastState, timeoutMs: options.timeoutMs },
+        },
       );
     }
     throw error;
