@@ -10,7 +10,6 @@
 //      The throughput runs in alternating rounds (default 4 × 50 tasks each way).
 // Run after `pnpm build`:  node bench/e2e.js [--runs 15] [--tasks 200] [--rounds 4] [--log-level info]
 import { execFile, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,11 +50,7 @@ function start(name, argv, env = {}) {
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  // The daemons log on stderr; the server says where it listens on stdout.
-  const lines = new EventEmitter();
-  for (const input of [child.stdout, child.stderr]) {
-    createInterface({ input }).on('line', (line) => lines.emit('line', line));
-  }
+  const lines = createInterface({ input: child.stdout });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const entry = { name, child, exited, lines, stderr: () => stderr };
   children.push(entry);

@@ -56,30 +56,28 @@ function start(name, args, logFile) {
     env: { ...process.env, KOLEJKA_LOG_LEVEL: process.env.KOLEJKA_LOG_LEVEL ?? 'info' },
   });
   const log = createWriteStream(logFile);
+  child.stderr.pipe(log, { end: false });
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  // Every line goes to the log once and to whoever waits for one: the daemons log on
-  // stderr, and the server says where it listens on stdout.
+  // Every stdout line goes to the log once and to whoever waits for one.
   const listeners = new Set();
-  for (const input of [child.stdout, child.stderr]) {
-    createInterface({ input }).on('line', (line) => {
-      log.write(`${line}\n`);
-      let parsed;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        return;
-      }
-      for (const listener of listeners) listener(parsed);
-    });
-  }
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    log.write(`${line}\n`);
+    let parsed;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return;
+    }
+    for (const listener of listeners) listener(parsed);
+  });
   const entry = { name, child, exited, log, logFile, listeners };
   children.push(entry);
   return entry;
 }
 
-/** Resolves with the first line (JSON, stdout or stderr) `match` accepts. */
+/** Resolves with the first stdout line (JSON) `match` accepts. */
 function waitForLine(entry, match, what, timeoutMs) {
   return new Promise((resolve, reject) => {
     const listener = (parsed) => {

@@ -7,8 +7,9 @@ export interface DaemonLoggerOptions {
   /** The program's name, added to every entry as `service` (and shown on a terminal). */
   name?: string;
   /**
-   * Where entries go. Default: standard error, the stream of every Kolejka daemon, so
-   * that standard output carries only what a command prints (a pid, a JSON line, a summary).
+   * Where entries go. Default: standard output, the log stream of every Kolejka daemon
+   * (standard error keeps the one line that says why it stopped). A command-line tool whose
+   * standard output is its result (the worker's summary) passes `process.stderr`.
    */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** JSON lines (journald, log shippers) or readable lines. Default: JSON unless the stream is a TTY. */
@@ -71,11 +72,11 @@ function readableFormat(): winston.Logform.Format {
 }
 
 /**
- * The winston logger of Kolejka's daemons and command-line tools, behind spec's `Logger`:
- * JSON lines off a terminal, readable lines on one, on standard error by default.
+ * The winston logger of Kolejka's daemons, behind spec's `Logger`: JSON lines off a
+ * terminal, readable lines on one, on standard output by default.
  */
 export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
-  const stream = options.stream ?? process.stderr;
+  const stream = options.stream ?? process.stdout;
   const json = options.json ?? stream.isTTY !== true;
   const logger = winston.createLogger({
     level: options.level,

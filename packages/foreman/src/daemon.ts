@@ -23,8 +23,8 @@ export interface DaemonArguments {
  */
 export async function runDaemon(args: DaemonArguments): Promise<number> {
   const env = readForemanEnv();
-  // Flags, else KOLEJKA_LOG_LEVEL (an unknown level is an error), else info. On stderr, as
-  // every Kolejka daemon: stdout carries only --print-config.
+  // Flags, else KOLEJKA_LOG_LEVEL (an unknown level is an error), else info. On stdout, as
+  // every Kolejka daemon: stderr keeps the reason it stopped (cli.ts).
   const level =
     logLevelFromFlags({
       logLevel: args.logLevel,

@@ -140,7 +140,7 @@ await yargs(hideBin(process.argv))
         .option('log-level', {
           choices: LOG_LEVELS,
           description:
-            'log level [env KOLEJKA_LOG_LEVEL] (default info); logs go to stderr, JSON lines unless it is a terminal',
+            'log level [env KOLEJKA_LOG_LEVEL] (default info); logs are JSON lines unless stdout is a terminal',
         })
         .option('verbose', {
           alias: 'v',

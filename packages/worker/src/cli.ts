@@ -26,8 +26,8 @@ async function execute(args: ExecuteArgs, docker?: DockerClient): Promise<number
     import('./summary.js'),
     import('@kolejka/cli-kit/logger'),
   ]);
-  // On stderr, as every Kolejka logger: stdout carries only the summary line.
-  const logger = createDaemonLogger({ name: 'kolejka-worker', level });
+  // On stderr: stdout carries only the summary line.
+  const logger = createDaemonLogger({ name: 'kolejka-worker', level, stream: process.stderr });
   const worker = createWorker({ logger, ...(docker !== undefined ? { docker } : {}) });
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;

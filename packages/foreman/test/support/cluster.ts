@@ -177,8 +177,7 @@ export class Cluster {
     }>();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // The foreman logs to stderr, as every Kolejka daemon (stdout is for --print-config).
-    createInterface({ input: child.stderr }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: LogEntry;
       try {
         entry = JSON.parse(line) as LogEntry;
