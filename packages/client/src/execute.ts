@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { KolejkaError, isKolejkaError, type ResultSpec, type TaskState } from '@kolejka/spec';
 import type { ClientContext } from './client-context.js';
 import { waitForTask, type TaskOutcome, type WaitContext } from './events/wait-for-task.js';
-import { formatDuration, withDeadline } from './http/backoff.js';
+import { withDeadline } from './http/abort.js';
+import { formatDuration } from './http/duration.js';
 import { emit, type ProgressListener } from './progress.js';
 import type { RemoteTask } from './resources.js';
 import { getResult } from './tasks/result-operations.js';
@@ -79,7 +80,11 @@ export async function execute(
       throw new KolejkaError(
         'KOLEJKA_TIMEOUT',
         `${taskDir} did not finish within ${formatDuration(options.timeoutMs ?? 0)} ${where}`,
-        { cause: error, details: { key, state, timeoutMs: options.timeoutMs } },
+        {
+          // The deadline's own reason says the same thing less well: not a cause worth a sentence.
+          ...(error === reason ? {} : { cause: error }),
+          details: { key, state, timeoutMs: options.timeoutMs },
+        },
       );
     }
     throw error;

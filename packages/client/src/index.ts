@@ -1,9 +1,8 @@
+// The library's public API: KolejkaClient with the types of its options, methods and
+// errors, and what the foreman reuses (the client's configuration, mapLimited). The CLI
+// is not exported; tests import module paths.
 export { KolejkaClient, type WaitForResultOptions } from './kolejka-client.js';
-export {
-  resolveClientOptions,
-  type KolejkaClientOptions,
-  type ResolvedClientOptions,
-} from './client-options.js';
+export type { KolejkaClientOptions, ResolvedClientOptions } from './client-options.js';
 export { KolejkaServerError, isServerError } from './http/server-error.js';
 export type { NewToken, RemoteBlob, RemoteResult, RemoteTask, TaskPage } from './resources.js';
 export type {
@@ -19,39 +18,7 @@ export type { PutTaskOptions, PutTaskResult, TaskFilter } from './tasks/task-ope
 export type { ExecuteOptions, ExecuteResult } from './execute.js';
 export type { TaskOutcome } from './events/wait-for-task.js';
 export type { WebSocketFactory } from './events/events-socket.js';
-export { parseServerUrls } from './server-urls.js';
-export { ENV_NAMES, readClientEnv, type ClientEnv, type Env } from './options.js';
-export { parseIni, type IniFile } from './config/ini.js';
-export {
-  KOLEJKA_CONF,
-  confValue,
-  kolejkaConfSearchPath,
-  readKolejkaConf,
-  type ConfValue,
-  type KolejkaConf,
-} from './config/kolejka-conf.js';
-export {
-  CLIENT_JSON,
-  clientJsonPath,
-  readClientJson,
-  saveToken,
-  writeClientJson,
-  type ClientJsonConfig,
-} from './config/client-json.js';
-export {
-  DEFAULT_SERVER,
-  clientOptionsFromConfig,
-  configLimits,
-  resolveClientConfig,
-  type ClientConfig,
-  type ConfigFlags,
-  type Setting,
-} from './config/resolve-config.js';
-export {
-  lastFlagText,
-  limitsFromFlags,
-  parseFlag,
-  withLimitFlags,
-  type LimitFlag,
-} from './cli/limit-flags.js';
+export { readClientEnv, type ClientEnv, type Env } from './options.js';
+export { confValue, readKolejkaConf, type KolejkaConf } from './config/kolejka-conf.js';
+export { resolveClientConfig, type ClientConfig } from './config/resolve-config.js';
 export { mapLimited } from './files/map-limited.js';

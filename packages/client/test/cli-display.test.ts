@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLineLogger } from '@kolejka/cli-kit/line-logger';
 import { KolejkaError } from '@kolejka/spec';
 import { EXIT, exitCodeOf } from '../src/cli/exit-codes.js';
 import { Output } from '../src/cli/output.js';
 import { ProgressDisplay } from '../src/cli/progress-display.js';
-import { createStderrLogger } from '../src/cli/stderr-logger.js';
 import { Terminal } from '../src/cli/terminal.js';
 import { KolejkaServerError } from '../src/index.js';
 
@@ -22,7 +22,11 @@ describe('progress', () => {
     const terminal = new Terminal(stderr.out, true);
     const progress = new ProgressDisplay(terminal);
     const output = new Output(stdout.out, terminal, { isJson: false, isQuiet: false });
-    const logger = createStderrLogger(terminal, 'warn');
+    const logger = createLineLogger({
+      name: 'kolejka-client',
+      level: 'warn',
+      write: (line) => terminal.line(line),
+    });
     progress.listener?.({
       type: 'upload',
       name: 'big.bin',
@@ -52,7 +56,11 @@ describe('progress', () => {
     expect(progress.listener).toBeUndefined();
     progress.waitFor('k', 'queued');
     progress.stop();
-    createStderrLogger(terminal, 'info').info('plain');
+    createLineLogger({
+      name: 'kolejka-client',
+      level: 'info',
+      write: (line) => terminal.line(line),
+    }).info('plain');
     expect(stderr.text()).toBe('kolejka-client: info: plain\n');
   });
 });

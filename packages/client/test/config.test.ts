@@ -1,14 +1,14 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { saveToken } from '../src/config/client-json.js';
 import {
   DEFAULT_SERVER,
   clientOptionsFromConfig,
-  readClientEnv,
   resolveClientConfig,
-  saveToken,
   type ConfigFlags,
-} from '../src/index.js';
+} from '../src/config/resolve-config.js';
+import { readClientEnv } from '../src/options.js';
 import { removeTempDirs, tempDir } from './support/fixtures.js';
 
 afterAll(removeTempDirs);

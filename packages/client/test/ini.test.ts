@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIni } from '../src/index.js';
+import { parseIni } from '../src/config/ini.js';
 
 describe('parseIni (Python configparser rules)', () => {
   it('reads sections, both delimiters, comments, lower-cased keys and continuations', () => {

@@ -24,8 +24,8 @@ import {
 
 const run = promisify(execFile);
 const packagesDir = fileURLToPath(new URL('../..', import.meta.url));
-// The server needs spec; the foreman needs client, worker and observer.
-const PACKAGES = ['spec', 'client', 'observer', 'worker', 'server', 'foreman'];
+// The server needs spec; the CLIs need cli-kit; the foreman needs client, worker and observer.
+const PACKAGES = ['spec', 'cli-kit', 'client', 'observer', 'worker', 'server', 'foreman'];
 const INSTALLED = ['@kolejka/client', '@kolejka/server', '@kolejka/foreman'];
 
 let registry: RegistryStub;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KolejkaClient, KolejkaServerError } from '../src/index.js';
-import { backoffDelayMs } from '../src/http/backoff.js';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
 import { fakeFetch, hang, json, refused, reset, type Handler } from './support/fake-fetch.js';
 import { failure } from './support/failure.js';
 

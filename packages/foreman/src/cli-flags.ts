@@ -1,52 +1,13 @@
 import type { Argv } from 'yargs';
-import {
-  lastFlagText,
-  limitsFromFlags,
-  parseFlag,
-  withLimitFlags,
-  type LimitFlag,
-} from '@kolejka/client';
+import { lastFlagText, parseFlag } from '@kolejka/cli-kit/flag-values';
+import { LOG_LEVELS } from '@kolejka/cli-kit/log-levels';
+import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
 import { parseCount, parseMemory } from '@kolejka/spec';
 import { splitList } from './foreman-conf.js';
 import type { ForemanOptions } from './options.js';
 
 const CAPACITY_GROUP =
   'Capacity (default: the machine; cpus, memory and GPUs can only be lowered):';
-
-/** The capacity flags (the original foreman's limit flags, reference §6). */
-const CAPACITY_FLAGS: readonly LimitFlag[] = [
-  { flag: 'cpus', limit: 'cpus', describe: 'CPUs to use [default: the CPUs this process may use]' },
-  {
-    flag: 'memory',
-    limit: 'memory',
-    describe: 'memory for tasks, e.g. 8G [default: physical memory or the cgroup limit]',
-  },
-  { flag: 'swap', limit: 'swap', describe: 'swap budget of all tasks together' },
-  { flag: 'pids', limit: 'pids', describe: 'processes budget of all tasks together' },
-  { flag: 'storage', limit: 'storage', describe: 'container disk budget, e.g. 20G' },
-  { flag: 'workspace', limit: 'workspace', describe: 'tmpfs workspace budget, e.g. 4G' },
-  {
-    flag: 'image',
-    limit: 'image',
-    describe: 'image budget: least recently used images beyond it are removed, e.g. 10G',
-  },
-  { flag: 'time', limit: 'time', describe: 'longest task time accepted, e.g. 10M' },
-  { flag: 'network', limit: 'network', describe: 'false: only tasks without network run here' },
-  { flag: 'gpus', limit: 'gpus', describe: 'GPUs to use [default: what nvidia-smi lists]' },
-  {
-    flag: 'gpu-memory',
-    limit: 'gpu_memory',
-    describe: 'GPU memory per task cap [default: the smallest GPU]',
-  },
-  {
-    flag: 'perf-instructions',
-    limit: 'perf_instructions',
-    describe: 'instructions cap (decimal units: 10G)',
-  },
-  { flag: 'perf-cycles', limit: 'perf_cycles', describe: 'CPU cycles cap (decimal units)' },
-  { flag: 'cgroup-depth', limit: 'cgroup_depth', describe: 'cgroup nesting cap' },
-  { flag: 'cgroup-descendants', limit: 'cgroup_descendants', describe: 'cgroups per task cap' },
-];
 
 export function withForemanFlags<T>(yargs: Argv<T>) {
   const built = yargs
@@ -121,17 +82,18 @@ export function withForemanFlags<T>(yargs: Argv<T>) {
     })
     .option('log-level', {
       type: 'string',
-      choices: ['error', 'warn', 'info', 'debug'],
+      choices: LOG_LEVELS,
       describe: 'Log level [env KOLEJKA_LOG_LEVEL; default info]',
     })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Same as --log-level info' })
     .option('debug', { alias: 'd', type: 'boolean', describe: 'Same as --log-level debug' });
-  return withLimitFlags(built, CAPACITY_FLAGS, CAPACITY_GROUP);
+  // Every limit flag, as capacity (the original foreman's limit flags, reference §6).
+  return withLimitFlags(built, { group: CAPACITY_GROUP, meaning: 'capacity' });
 }
 
 /** ForemanOptions from parsed flags (a bad value is a KOLEJKA_VALIDATION error naming the flag). */
 export function optionsFromFlags(argv: Record<string, unknown>): ForemanOptions {
-  const options: ForemanOptions = { limits: limitsFromFlags(argv, CAPACITY_FLAGS) };
+  const options: ForemanOptions = { limits: limitsFromFlags(argv) };
   const text = (name: string): string | undefined => lastFlagText(argv[name]);
   const server = text('server');
   const token = text('token');

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isKolejkaError } from '@kolejka/spec';
+import { describeError } from '@kolejka/cli-kit/errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '@kolejka/cli-kit/exit-codes';
 import { optionsFromFlags, withForemanFlags } from './cli-flags.js';
-import { EXIT, runDaemon } from './daemon.js';
+import { runDaemon } from './daemon.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -23,7 +24,7 @@ a second signal stops at once (containers killed) and exits 0.
 Exit status: 0 stopped by a signal, 1 an error (Docker unavailable, credentials refused, a
 bad config file), 2 a usage error.`;
 
-let exitCode: number = EXIT.ok;
+let exitCode: number = EXIT_OK;
 try {
   const argv = await withForemanFlags(yargs(hideBin(process.argv)))
     .scriptName('kolejka-foreman')
@@ -39,15 +40,15 @@ try {
       process.stderr.write(
         `kolejka-foreman: ${message}\nRun kolejka-foreman --help for the options.\n`,
       );
-      process.exit(EXIT.usage);
+      process.exit(EXIT_USAGE);
     })
     .parseAsync();
   let options;
   try {
     options = optionsFromFlags(argv);
   } catch (error) {
-    process.stderr.write(`kolejka-foreman: ${(error as Error).message}\n`);
-    process.exit(EXIT.usage);
+    process.stderr.write(`kolejka-foreman: ${describeError(error)}\n`);
+    process.exit(EXIT_USAGE);
   }
   exitCode = await runDaemon({
     options,
@@ -57,8 +58,7 @@ try {
     isPrintConfig: argv['print-config'] === true,
   });
 } catch (error) {
-  const message = isKolejkaError(error) ? error.message : String(error);
-  process.stderr.write(`kolejka-foreman: ${message}\n`);
-  exitCode = EXIT.failure;
+  process.stderr.write(`kolejka-foreman: ${describeError(error)}\n`);
+  exitCode = EXIT_FAILURE;
 }
 process.exit(exitCode);

@@ -1,5 +1,8 @@
-import { createDaemonLogger, LOG_LEVELS, type LogLevel } from '@kolejka/observer';
-import { KolejkaError, dumpLimits } from '@kolejka/spec';
+import { EXIT_FAILURE, EXIT_OK } from '@kolejka/cli-kit/exit-codes';
+import { logLevelFromEnv, logLevelFromFlags, LOG_LEVEL_ENV } from '@kolejka/cli-kit/log-levels';
+import { createDaemonLogger } from '@kolejka/cli-kit/logger';
+import { onStopSignals } from '@kolejka/cli-kit/signals';
+import { dumpLimits } from '@kolejka/spec';
 import { createForeman } from './foreman.js';
 import { readForemanEnv, resolveForemanOptions, type ForemanOptions } from './options.js';
 
@@ -11,22 +14,6 @@ export interface DaemonArguments {
   isPrintConfig?: boolean;
 }
 
-/** Exit statuses of `kolejka-foreman`. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
-
-function chooseLevel(args: DaemonArguments, fromEnv: string | undefined): LogLevel {
-  const level =
-    args.logLevel ?? (args.isDebug ? 'debug' : args.isVerbose ? 'info' : fromEnv) ?? 'info';
-  const normalized = level.trim().toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(normalized)) {
-    throw new KolejkaError(
-      'KOLEJKA_VALIDATION',
-      `log level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')} (KOLEJKA_LOG_LEVEL)`,
-    );
-  }
-  return normalized as LogLevel;
-}
-
 /**
  * Runs the foreman until it is told to stop: the first SIGTERM/SIGINT drains (no new
  * tasks, running ones finish and report) and then exits 0; a second one stops at once
@@ -36,10 +23,15 @@ function chooseLevel(args: DaemonArguments, fromEnv: string | undefined): LogLev
  */
 export async function runDaemon(args: DaemonArguments): Promise<number> {
   const env = readForemanEnv();
-  const logger = createDaemonLogger({
-    name: 'kolejka-foreman',
-    level: chooseLevel(args, env.logLevel),
-  });
+  // Flags, else KOLEJKA_LOG_LEVEL (an unknown level is an error), else info. On stdout, as
+  // every Kolejka daemon: stderr keeps the reason it stopped (cli.ts).
+  const level =
+    logLevelFromFlags({
+      logLevel: args.logLevel,
+      isDebug: args.isDebug,
+      isVerbose: args.isVerbose,
+    }) ?? logLevelFromEnv({ [LOG_LEVEL_ENV]: env.logLevel }, 'info');
+  const logger = createDaemonLogger({ name: 'kolejka-foreman', level });
   const options = await resolveForemanOptions(args.options, { env, logger });
   if (args.isPrintConfig === true) {
     const { machine, token: _token, password: _password, ...shown } = options;
@@ -57,19 +49,17 @@ export async function runDaemon(args: DaemonArguments): Promise<number> {
       )}\n`,
     );
     logger.close();
-    return EXIT.ok;
+    return EXIT_OK;
   }
   const foreman = createForeman(options, { logger });
   await foreman.start();
 
   return new Promise<number>((resolve, reject) => {
-    let signals = 0;
     let isFinished = false;
     const finish = (status: number, cause?: Error): void => {
       if (isFinished) return;
       isFinished = true;
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      stopListening();
       logger.close();
       // The reason of a failure goes to standard error too (cli.ts prints it), not only to the log.
       if (cause !== undefined) reject(cause);
@@ -80,27 +70,24 @@ export async function runDaemon(args: DaemonArguments): Promise<number> {
         () => finish(status, cause),
         (error: unknown) => {
           logger.error('stopping failed', { error: String(error) });
-          finish(EXIT.failure);
+          finish(EXIT_FAILURE);
         },
       );
     };
-    function onSignal(signal: NodeJS.Signals): void {
-      signals += 1;
-      if (signals === 1) {
+    const stopListening = onStopSignals((signal, count) => {
+      if (count === 1) {
         logger.info('draining (send the signal again to stop at once)', { signal });
-        void foreman.drain().then(() => stop(EXIT.ok));
-      } else if (signals === 2) {
+        void foreman.drain().then(() => stop(EXIT_OK));
+      } else if (count === 2) {
         logger.warn('stopping: running tasks are killed', { signal });
-        stop(EXIT.ok);
+        stop(EXIT_OK);
       } else {
-        finish(EXIT.failure);
+        finish(EXIT_FAILURE);
       }
-    }
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    });
     void foreman.failed.then((error) => {
       logger.error('the foreman cannot go on', { error: error.message });
-      stop(EXIT.failure, error);
+      stop(EXIT_FAILURE, error);
     });
   });
 }

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
 import { KolejkaServerError } from '@kolejka/client';
 import { KolejkaError } from '@kolejka/spec';
-import { backoffDelayMs } from '../src/backoff.js';
 import { classifyRunError, classifyUploadError } from '../src/tasks/failures.js';
 import { lockTempDir } from '../src/temp-lock.js';
 import { deadlineMs } from '../src/tasks/task-runner.js';
@@ -99,9 +99,9 @@ describe('failure classification', () => {
 
 describe('small parts', () => {
   it('backs off exponentially with full jitter, capped', () => {
-    expect(backoffDelayMs(0, { baseMs: 100, maxMs: 1000, random: () => 1 })).toBe(100);
-    expect(backoffDelayMs(3, { baseMs: 100, maxMs: 1000, random: () => 1 })).toBe(800);
-    expect(backoffDelayMs(10, { baseMs: 100, maxMs: 1000, random: () => 0.5 })).toBe(500);
+    expect(backoffDelayMs({ baseMs: 100, maxMs: 1000 }, 0, () => 1)).toBe(100);
+    expect(backoffDelayMs({ baseMs: 100, maxMs: 1000 }, 3, () => 1)).toBe(800);
+    expect(backoffDelayMs({ baseMs: 100, maxMs: 1000 }, 10, () => 0.5)).toBe(500);
   });
 
   it('gives a task its time limit plus 10 s and 10 % before the foreman aborts it', () => {

@@ -1,13 +1,17 @@
 import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { describeError } from '@kolejka/cli-kit/errors';
+import { EXIT_FAILURE, EXIT_OK } from '@kolejka/cli-kit/exit-codes';
+import { LOG_LEVELS, logLevelFromFlags, type LogLevel } from '@kolejka/cli-kit/log-levels';
+import { createDaemonLogger } from '@kolejka/cli-kit/logger';
+import { onStopSignals } from '@kolejka/cli-kit/signals';
 import { OBSERVER_PID_PATH, OBSERVER_SOCKET_PATH } from '@kolejka/spec';
 import { detectCgroups } from './cgroups/detect.js';
-import { createDaemonLogger } from './daemon-logger.js';
 import { startDetached } from './daemon/detach.js';
 import { createObserverServer } from './daemon/observer-server.js';
 import { removePidFile, writePidFile } from './daemon/pid-file.js';
-import { LOG_LEVELS, resolveObserverDaemonOptions, type LogLevel } from './options.js';
+import { resolveObserverDaemonOptions } from './options.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -23,13 +27,17 @@ interface RunArguments {
   debug: boolean;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`kolejka-observer: ${message}\n`);
-  process.exit(1);
+function fail(error: unknown): never {
+  process.stderr.write(`kolejka-observer: ${describeError(error)}\n`);
+  process.exit(EXIT_FAILURE);
 }
 
 async function run(args: RunArguments): Promise<void> {
-  const explicitLevel = args.logLevel ?? (args.debug ? 'debug' : args.verbose ? 'info' : undefined);
+  const explicitLevel = logLevelFromFlags({
+    logLevel: args.logLevel,
+    isDebug: args.debug,
+    isVerbose: args.verbose,
+  });
   const options = resolveObserverDaemonOptions({
     ...(args.socket === undefined ? {} : { socketPath: args.socket }),
     ...(args.pidFile === undefined ? {} : { pidFile: args.pidFile }),
@@ -50,7 +58,7 @@ async function run(args: RunArguments): Promise<void> {
       ...(args.logFile === undefined ? {} : { logFile: args.logFile }),
     });
     process.stdout.write(`${pid}\n`);
-    process.exit(0);
+    process.exit(EXIT_OK);
   }
 
   const logger = createDaemonLogger({ name: 'kolejka-observer', level: options.logLevel });
@@ -63,13 +71,11 @@ async function run(args: RunArguments): Promise<void> {
   await server.listen();
   await writePidFile(options.pidFile);
 
-  let isStopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (isStopping) {
+  onStopSignals((signal, count) => {
+    if (count > 1) {
       logger.warn('second signal: exiting without closing sessions', { signal });
-      process.exit(1);
+      process.exit(EXIT_FAILURE);
     }
-    isStopping = true;
     logger.info('stopping: closing every session', { signal });
     server
       .close()
@@ -77,16 +83,14 @@ async function run(args: RunArguments): Promise<void> {
       .then(
         () => {
           logger.close();
-          process.exit(0);
+          process.exit(EXIT_OK);
         },
         (error: unknown) => {
           logger.error('shutdown failed', { error });
-          process.exit(1);
+          process.exit(EXIT_FAILURE);
         },
       );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  });
 }
 
 await yargs(hideBin(process.argv))
@@ -154,7 +158,7 @@ await yargs(hideBin(process.argv))
       try {
         await run(argv);
       } catch (error) {
-        fail((error as Error).message);
+        fail(error);
       }
     },
   )

@@ -1,10 +1,7 @@
+import { logLevelFromEnv, type LogLevel } from '@kolejka/cli-kit/log-levels';
 import { OBSERVER_PID_PATH, OBSERVER_SOCKET_PATH } from '@kolejka/spec';
 import type { CgroupVersion } from './cgroups/cgroups.js';
 import { DEFAULT_CGROUP_ROOT } from './cgroups/resolved-options.js';
-
-/** Log levels the daemons accept (winston's npm levels that Kolejka uses). */
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ObserverDaemonOptions {
   /** Default /var/run/kolejka/observer/socket (KOLEJKA_OBSERVER_SOCKET). */
@@ -25,25 +22,6 @@ export interface ResolvedObserverDaemonOptions {
   cgroupRoot: string;
   cgroupVersion: CgroupVersion | undefined;
   logLevel: LogLevel;
-}
-
-function isLogLevel(value: string | undefined): value is LogLevel {
-  return (LOG_LEVELS as readonly (string | undefined)[]).includes(value);
-}
-
-/** KOLEJKA_LOG_LEVEL, or `fallback` when unset; an unknown level is an error that lists the valid ones. */
-export function logLevelFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  fallback: LogLevel = 'info',
-): LogLevel {
-  const value = env.KOLEJKA_LOG_LEVEL?.trim().toLowerCase();
-  if (value === undefined || value === '') return fallback;
-  if (!isLogLevel(value)) {
-    throw new Error(
-      `KOLEJKA_LOG_LEVEL=${JSON.stringify(env.KOLEJKA_LOG_LEVEL)} is not one of ${LOG_LEVELS.join(', ')}`,
-    );
-  }
-  return value;
 }
 
 function cgroupVersionFromEnv(env: NodeJS.ProcessEnv): CgroupVersion | undefined {

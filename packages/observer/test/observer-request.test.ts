@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isKolejkaError } from '@kolejka/spec';
-import { commandOfTarget } from '../src/index.js';
+import { commandOfTarget } from '../src/protocol/observer-request.js';
 import type { HttpRequest } from '../src/protocol/http-request.js';
 import { HttpProtocolError } from '../src/protocol/http-request.js';
 import { interpretRequest, paramsOfRequest } from '../src/protocol/observer-request.js';

@@ -1,7 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { KolejkaError } from '@kolejka/spec';
-import { createDaemonLogger, logLevelFromEnv, resolveObserverDaemonOptions } from '../src/index.js';
+import { logLevelFromEnv } from '@kolejka/cli-kit/log-levels';
+import { resolveObserverDaemonOptions } from '../src/options.js';
 
 describe('resolveObserverDaemonOptions', () => {
   it('layers defaults < environment < explicit options', () => {
@@ -45,46 +44,4 @@ describe('resolveObserverDaemonOptions', () => {
   });
 });
 
-describe('createDaemonLogger', () => {
-  function capture(json: boolean, level: 'info' | 'debug' = 'info') {
-    const stream = new PassThrough();
-    const lines: string[] = [];
-    stream.on('data', (chunk: Buffer) =>
-      lines.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((line) => line !== ''),
-      ),
-    );
-    return { logger: createDaemonLogger({ name: 'kolejka-test', level, json, stream }), lines };
-  }
-
-  it('writes JSON lines with the service name, child metadata and errors that keep their code', async () => {
-    const { logger, lines } = capture(true);
-    logger.child({ component: 'sessions' }).info('session opened', {
-      session: 'abc',
-      error: new KolejkaError('KOLEJKA_FORBIDDEN', 'no'),
-    });
-    logger.debug('not shown at info');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(lines).toHaveLength(1);
-    const entry = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
-    expect(entry).toMatchObject({
-      level: 'info',
-      message: 'session opened',
-      service: 'kolejka-test',
-      component: 'sessions',
-      session: 'abc',
-      error: { name: 'KolejkaError', message: 'no', code: 'KOLEJKA_FORBIDDEN' },
-    });
-    expect(entry.timestamp).toEqual(expect.any(String));
-  });
-
-  it('writes readable lines for a terminal', async () => {
-    const { logger, lines } = capture(false, 'debug');
-    logger.debug('request', { status: 200 });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(lines[0]).toMatch(/debug.* \[kolejka-test\] request \{"status":200\}$/);
-  });
-});
+// The daemon logger's own tests moved with it to packages/cli-kit/test/logger.test.ts.

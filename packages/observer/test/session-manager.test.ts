@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyStats, isKolejkaError, type ErrorCode } from '@kolejka/spec';
-import { PROCESSES_LEAF, SessionManager, type Session } from '../src/index.js';
+import { PROCESSES_LEAF } from '../src/daemon/processes-leaf.js';
+import { SessionManager } from '../src/daemon/session-manager.js';
+import type { Session } from '../src/daemon/session.js';
 import { FakeCgroups } from './support/fake-cgroups.js';
 import { createFakeProc, type FakeProc } from './support/fake-proc.js';
 

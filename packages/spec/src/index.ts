@@ -29,6 +29,7 @@ export {
   normalizeLimits,
   parseLimitValue,
   parseLimits,
+  type LimitKind,
   type LimitName,
   type Limits,
   type LimitsJson,

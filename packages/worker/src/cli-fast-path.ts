@@ -1,8 +1,24 @@
 import { parseArgs } from 'node:util';
-import { LIMIT_FLAGS, type LimitFlag } from './cli-limit-flags.js';
+// The table module has no runtime imports: this file stays free of @kolejka/spec and yargs.
+import { pickLimitFlags } from '@kolejka/cli-kit/limit-flag-table';
+
+/** The limit flags of `execute`: the limits the worker enforces itself. */
+export const WORKER_LIMIT_FLAGS = pickLimitFlags([
+  'cpus',
+  'memory',
+  'swap',
+  'pids',
+  'storage',
+  'image',
+  'workspace',
+  'time',
+  'network',
+  'gpus',
+]);
+export type WorkerLimitFlag = (typeof WORKER_LIMIT_FLAGS)[number]['flag'];
 
 /** The `execute` command's arguments, as yargs gives them to its handler. */
-export interface ExecuteArgs extends Partial<Record<LimitFlag, string>> {
+export interface ExecuteArgs extends Partial<Record<WorkerLimitFlag, string>> {
   task: string;
   result: string;
   pull: boolean;
@@ -12,7 +28,7 @@ export interface ExecuteArgs extends Partial<Record<LimitFlag, string>> {
 }
 
 const BOOLEAN_OPTIONS = ['pull', 'consume'] as const;
-const STRING_OPTIONS = ['temp', 'output-limit', ...Object.keys(LIMIT_FLAGS)] as const;
+const STRING_OPTIONS = ['temp', 'output-limit', ...WORKER_LIMIT_FLAGS.map((row) => row.flag)];
 
 /**
  * The arguments of a plain `execute TASK RESULT [--option value …]` command line, read with

@@ -1,48 +1,42 @@
 import { createRequire } from 'node:module';
-import type { LogLevel } from '@kolejka/observer';
-import type { Logger } from '@kolejka/spec';
-// Only light modules are imported up front (node built-ins, no @kolejka/spec): the common
-// command line is read and Docker asked for its info before the heavy modules load.
-import { fastExecuteArgs, type ExecuteArgs } from './cli-fast-path.js';
-import { LIMIT_FLAGS } from './cli-limit-flags.js';
+// Only light modules are imported up front (node built-ins, no @kolejka/spec, no yargs):
+// the common command line is read and Docker asked for its info before the heavy modules
+// load. The cli-kit subpaths below import nothing at run time.
+import { describeError } from '@kolejka/cli-kit/errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOfSignal } from '@kolejka/cli-kit/exit-codes';
+import { onStopSignals } from '@kolejka/cli-kit/signals';
+import { fastExecuteArgs, WORKER_LIMIT_FLAGS, type ExecuteArgs } from './cli-fast-path.js';
 import { DockerClient, dockerEndpointFromEnv } from './docker/client.js';
 
-/** Exit statuses (documented in the README and in --help). */
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-/** The daemons' winston logger (stderr: stdout carries only the summary line). */
-async function createLogger(level: LogLevel): Promise<Logger & { close(): void }> {
-  const { createDaemonLogger } = await import('@kolejka/observer');
-  return createDaemonLogger({ name: 'kolejka-worker', level, stream: process.stderr });
+/** KOLEJKA_LOG_LEVEL, default warn: a command line says only what goes wrong. */
+async function logLevel(): Promise<'error' | 'warn' | 'info' | 'debug'> {
+  const { logLevelFromEnv } = await import('@kolejka/cli-kit/log-levels');
+  return logLevelFromEnv(process.env, 'warn');
 }
 
 async function execute(args: ExecuteArgs, docker?: DockerClient): Promise<number> {
-  const [{ limitsFromFlags, outputLimitFromFlag }, { logLevelFromEnv }] = await Promise.all([
+  const [{ limitsFromFlags, outputLimitFromFlag }, level] = await Promise.all([
     import('./cli-flags.js'),
-    import('./options.js'),
+    logLevel(),
   ]);
-  const level = logLevelFromEnv();
   const limits = limitsFromFlags(args);
   const outputLimitBytes = outputLimitFromFlag(args['output-limit']);
-  const [{ createWorker }, { formatSummary }, logger] = await Promise.all([
+  const [{ createWorker }, { formatSummary }, { createDaemonLogger }] = await Promise.all([
     import('./worker.js'),
     import('./summary.js'),
-    createLogger(level),
+    import('@kolejka/cli-kit/logger'),
   ]);
+  // On stderr: stdout carries only the summary line.
+  const logger = createDaemonLogger({ name: 'kolejka-worker', level, stream: process.stderr });
   const worker = createWorker({ logger, ...(docker !== undefined ? { docker } : {}) });
   const controller = new AbortController();
-  let signalled: string | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled !== undefined) process.exit(EXIT_SIGNAL[signal] ?? EXIT_FAILED);
+  let signalled: NodeJS.Signals | undefined;
+  const stopListening = onStopSignals((signal, count) => {
+    if (count > 1) process.exit(exitCodeOfSignal(signal));
     signalled = signal;
     logger.warn('stopping: killing the container and cleaning up', { signal });
     controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     const result = await worker.execute(args.task, args.result, {
       limits,
@@ -53,31 +47,36 @@ async function execute(args: ExecuteArgs, docker?: DockerClient): Promise<number
       signal: controller.signal,
     });
     process.stdout.write(`${formatSummary(result)}\n`);
-    return signalled !== undefined ? (EXIT_SIGNAL[signalled] ?? EXIT_FAILED) : EXIT_OK;
+    return signalled !== undefined ? exitCodeOfSignal(signalled) : EXIT_OK;
   } catch (error) {
-    if (signalled !== undefined) return EXIT_SIGNAL[signalled] ?? EXIT_FAILED;
+    if (signalled !== undefined) return exitCodeOfSignal(signalled);
     throw error;
   } finally {
+    stopListening();
     await worker.close();
     logger.close();
   }
 }
 
 async function report(error: unknown): Promise<number> {
-  const { logLevelFromEnv } = await import('./options.js');
-  const debug = logLevelFromEnv() === 'debug';
+  // A bad KOLEJKA_LOG_LEVEL may be the error being reported: it then shows no stack.
+  const isDebug = await logLevel().then(
+    (level) => level === 'debug',
+    () => false,
+  );
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`kolejka-worker: ${message}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.stderr.write(`kolejka-worker: ${describeError(error)}\n`);
+  if (isDebug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   const code = (error as { code?: unknown }).code;
-  return code === 'KOLEJKA_VALIDATION' && /^--/.test(message) ? EXIT_USAGE : EXIT_FAILED;
+  return code === 'KOLEJKA_VALIDATION' && /^--/.test(message) ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** The whole command line through yargs: help, version, usage errors, every other form. */
 async function parseWithYargs(argv: string[]): Promise<number> {
-  const [{ default: yargs }, { hideBin }] = await Promise.all([
+  const [{ default: yargs }, { hideBin }, { withLimitFlags }] = await Promise.all([
     import('yargs'),
     import('yargs/helpers'),
+    import('@kolejka/cli-kit/limit-flags'),
   ]);
   const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
   let status = EXIT_OK;
@@ -88,7 +87,7 @@ async function parseWithYargs(argv: string[]): Promise<number> {
       'execute <task> <result>',
       'Run the task in TASK_DIR in a Docker container and write its result to RESULT_DIR',
       (command) => {
-        let built = command
+        const built = command
           .positional('task', {
             type: 'string',
             demandOption: true,
@@ -119,21 +118,16 @@ async function parseWithYargs(argv: string[]): Promise<number> {
             describe:
               'cap of each of stdout and stderr, e.g. 64M (default 64M); beyond it the task is killed',
           });
-        for (const [flag, { describe }] of Object.entries(LIMIT_FLAGS)) {
-          built = built.option(flag, { type: 'string', describe: `limit: ${describe}` });
-        }
-        return built
-          .group(
-            Object.keys(LIMIT_FLAGS),
-            "Limits (combined with the task's own; the smaller wins):",
-          )
-          .epilog(
-            [
-              'Prints one line: exit code, termination reason, wall time, peak memory, CPU time.',
-              "Exit status: 0 when the task ran and RESULT_DIR was written, whatever the task's own exit code (see result and termination in kolejka_result.json); 1 when the task is invalid or Docker or the host failed (nothing is written); 2 for usage errors; 130/143 after SIGINT/SIGTERM (the container is killed and everything cleaned up first).",
-              'Environment: DOCKER_HOST, KOLEJKA_WORKER_TEMP, KOLEJKA_LOG_LEVEL (error, warn, info, debug).',
-            ].join('\n\n'),
-          );
+        return withLimitFlags(built, {
+          flags: WORKER_LIMIT_FLAGS,
+          group: "Limits (combined with the task's own; the smaller wins):",
+        }).epilog(
+          [
+            'Prints one line: exit code, termination reason, wall time, peak memory, CPU time.',
+            "Exit status: 0 when the task ran and RESULT_DIR was written, whatever the task's own exit code (see result and termination in kolejka_result.json); 1 when the task is invalid or Docker or the host failed (nothing is written); 2 for usage errors; 130/143 after SIGINT/SIGTERM (the container is killed and everything cleaned up first).",
+            'Environment: DOCKER_HOST, KOLEJKA_WORKER_TEMP, KOLEJKA_LOG_LEVEL (error, warn, info, debug).',
+          ].join('\n\n'),
+        );
       },
       async (args) => {
         try {

@@ -81,11 +81,3 @@ export function resolveExecuteOptions(
     labels: { ...(options.labels ?? {}) },
   };
 }
-
-/** The CLI's log level: KOLEJKA_LOG_LEVEL (error, warn, info, debug), default "warn". */
-export function logLevelFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): 'error' | 'warn' | 'info' | 'debug' {
-  const level = env.KOLEJKA_LOG_LEVEL?.trim().toLowerCase();
-  return level === 'error' || level === 'info' || level === 'debug' ? level : 'warn';
-}

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { KolejkaError, type Logger } from '@kolejka/spec';
-import { abortError } from '../http/backoff.js';
+import { abortError } from '../http/abort.js';
 import { describeNetworkError } from '../http/network-errors.js';
 import type { Transport } from '../http/transport.js';
 import { throttled, type ProgressOptions } from '../progress.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { abortError } from '../http/backoff.js';
+import { abortError } from '../http/abort.js';
 import { throttled } from '../progress.js';
 import type { TransferOptions } from './blob-transfer.js';
 import { localFileError } from '../local-errors.js';

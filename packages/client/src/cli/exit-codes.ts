@@ -1,12 +1,16 @@
+import { EXIT_OK, EXIT_USAGE, exitCodeOfSignal } from '@kolejka/cli-kit/exit-codes';
 import { isKolejkaError } from '@kolejka/spec';
 import { isServerError } from '../http/server-error.js';
 
-/** Exit codes of `kolejka-client` (also in --help and the README). */
+/**
+ * Exit codes of `kolejka-client` (also in --help and the README): the shared ones (0, 2,
+ * 130) and the client's own, which tell a script what went wrong (kolejka-judge reads 1).
+ */
 export const EXIT = {
-  ok: 0,
+  ok: EXIT_OK,
   /** execute: the task ran but its command failed (non-zero exit, a limit hit). */
   taskFailed: 1,
-  usage: 2,
+  usage: EXIT_USAGE,
   /** The server refused the request (4xx other than 404). */
   refused: 3,
   notFound: 4,
@@ -17,7 +21,7 @@ export const EXIT = {
   /** Anything else: a local file problem, an internal server error, a bug. */
   error: 8,
   /** Interrupted (SIGINT/SIGTERM). */
-  interrupted: 130,
+  interrupted: exitCodeOfSignal('SIGINT'),
 } as const;
 
 export const EXIT_CODES_HELP = [

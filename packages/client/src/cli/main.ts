@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import yargs, { type Argv } from 'yargs';
+import { describeError } from '@kolejka/cli-kit/errors';
 import { isKolejkaError } from '@kolejka/spec';
 import { blobCommands } from './commands/blob-commands.js';
 import { configCommands } from './commands/config-commands.js';
@@ -15,23 +16,6 @@ import { Session, withGlobalOptions, type GlobalArgs, type SessionOptions } from
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 class UsageError extends Error {}
-
-/** What went wrong, with its causes, for a person reading a terminal. */
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 4; depth++) {
-    const message =
-      current instanceof Error
-        ? current.message
-        : typeof current === 'string'
-          ? current
-          : JSON.stringify(current);
-    if (message !== '' && !parts.some((part) => part.includes(message))) parts.push(message);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(': ');
-}
 
 const USAGE = `$0 <command> [options]
 
@@ -70,7 +54,7 @@ export async function runCli(
           },
         });
       }
-      writeLine(io.stderr, `kolejka-client: ${describe(error)}`);
+      writeLine(io.stderr, `kolejka-client: ${describeError(error)}`);
       if (!isKolejkaError(error) && error instanceof Error && error.stack !== undefined) {
         session.logger.debug('stack', { stack: error.stack });
       }
@@ -111,7 +95,7 @@ export async function runCli(
       writeLine(io.stderr, 'Run kolejka-client --help (or <command> --help) for usage.');
       return EXIT.usage;
     }
-    writeLine(io.stderr, `kolejka-client: ${describe(error)}`);
+    writeLine(io.stderr, `kolejka-client: ${describeError(error)}`);
     return exitCodeOf(error);
   }
 }

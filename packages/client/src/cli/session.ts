@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import { createLineLogger } from '@kolejka/cli-kit/line-logger';
+import { logLevelFromFlags, parseLogLevel, type LogLevel } from '@kolejka/cli-kit/log-levels';
 import { KolejkaError, type Limits, type Logger } from '@kolejka/spec';
 import {
   clientOptionsFromConfig,
@@ -12,7 +14,6 @@ import { ENV_NAMES, readClientEnv, type ClientEnv } from '../options.js';
 import type { CliIo } from './io.js';
 import { Output } from './output.js';
 import { ProgressDisplay } from './progress-display.js';
-import { createStderrLogger, isLogLevel, type LogLevel } from './stderr-logger.js';
 import { Terminal } from './terminal.js';
 
 /** Options every command takes. */
@@ -88,15 +89,23 @@ export class Session {
     const isQuiet = args.quiet === true;
     this.terminal = new Terminal(io.stderr, !isJson && !isQuiet);
     this.output = new Output(io.stdout, this.terminal, { isJson, isQuiet });
-    this.logger = createStderrLogger(this.terminal, this.#logLevel());
+    this.logger = createLineLogger({
+      name: 'kolejka-client',
+      level: this.#logLevel(),
+      write: (line) => this.terminal.line(line),
+    });
     this.progress = new ProgressDisplay(this.terminal);
   }
 
+  /** -d, -v, else KOLEJKA_LOG_LEVEL (an unknown level is an error), else warn (-q: error). */
   #logLevel(): LogLevel {
-    if (this.#args.debug === true) return 'debug';
-    if (this.#args.verbose === true) return 'info';
-    const fromEnv = this.env.logLevel?.toLowerCase();
-    if (fromEnv !== undefined && isLogLevel(fromEnv)) return fromEnv;
+    const fromFlags = logLevelFromFlags({
+      isDebug: this.#args.debug,
+      isVerbose: this.#args.verbose,
+    });
+    if (fromFlags !== undefined) return fromFlags;
+    if (this.env.logLevel !== undefined)
+      return parseLogLevel(this.env.logLevel, ENV_NAMES.logLevel);
     return this.#args.quiet === true ? 'error' : 'warn';
   }
 

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { abortError } from '../http/backoff.js';
+import { abortError } from '../http/abort.js';
 import { describeNetworkError } from '../http/network-errors.js';
 
 /** Opens the events WebSocket (a seam: tests may hand in their own). */

@@ -7,7 +7,7 @@ import {
   type Logger,
   type TaskUpdated,
 } from '@kolejka/spec';
-import { abortError } from '../http/backoff.js';
+import { abortError } from '../http/abort.js';
 
 /** How one subscription ended: the task reached a terminal state, or the socket went away. */
 export type FollowEnd = { kind: 'terminal'; update: TaskUpdated } | { kind: 'closed'; why: string };

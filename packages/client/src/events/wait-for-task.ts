@@ -5,13 +5,9 @@ import {
   type Logger,
   type TaskState,
 } from '@kolejka/spec';
-import {
-  abortError,
-  backoffDelayMs,
-  formatDuration,
-  sleep,
-  withDeadline,
-} from '../http/backoff.js';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
+import { abortError, sleep, withDeadline } from '../http/abort.js';
+import { formatDuration } from '../http/duration.js';
 import type { AuthProvider, Transport } from '../http/transport.js';
 import { emit, type ProgressListener } from '../progress.js';
 import { checkRemoteTask, checkTaskKey } from '../resources.js';
@@ -97,7 +93,11 @@ export async function waitForTask(
       throw new KolejkaError(
         'KOLEJKA_TIMEOUT',
         `Task ${key} did not end within ${formatDuration(options.timeoutMs ?? 0)}${lastState === undefined ? '' : ` (it is ${lastState})`}`,
-        { cause: error, details: { key, state: lastState, timeoutMs: options.timeoutMs } },
+        {
+          // The deadline's own reason says the same thing less well: not a cause worth a sentence.
+          ...(error === reason ? {} : { cause: error }),
+          details: { key, state: lastState, timeoutMs: options.timeoutMs },
+        },
       );
     }
     throw error;

@@ -1,5 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-import { formatDuration } from './backoff.js';
+import { formatDuration } from './duration.js';
 
 /** Why one try of a request at one server failed. */
 export type Failure = { server: string; url: string; message: string } & (

@@ -1,5 +1,6 @@
 import { KolejkaError, type Logger } from '@kolejka/spec';
-import { abortError, backoffDelayMs, sleep, type BackoffPolicy } from './backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '@kolejka/cli-kit/backoff';
+import { abortError, sleep } from './abort.js';
 import { giveUp, type Failure } from './failures.js';
 import { describeNetworkError, isConnectFailure } from './network-errors.js';
 import { errorFromResponse, isServerError } from './server-error.js';

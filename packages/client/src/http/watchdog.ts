@@ -1,5 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-import { formatDuration } from './backoff.js';
+import { formatDuration } from './duration.js';
 
 /**
  * Aborts one HTTP exchange when it stalls: armed with a deadline for the reply, kicked by

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
 import {
   KolejkaError,
   noopLogger,
@@ -11,7 +12,6 @@ import {
   type ServerMessage,
   type ServerWelcome,
 } from '@kolejka/spec';
-import { backoffDelayMs } from '../backoff.js';
 
 /** What the connection reports to the foreman. */
 export interface ConnectionHandlers {
@@ -142,11 +142,11 @@ export class ServerConnection {
       } else {
         pauseMs = Math.max(
           pauseMs,
-          backoffDelayMs(pass++, {
-            baseMs: this.options.backoffBaseMs ?? 250,
-            maxMs: this.options.backoffMaxMs ?? 5000,
-            random: this.options.random ?? Math.random,
-          }),
+          backoffDelayMs(
+            { baseMs: this.options.backoffBaseMs ?? 250, maxMs: this.options.backoffMaxMs ?? 5000 },
+            pass++,
+            this.options.random,
+          ),
         );
       }
       if (pauseMs > 0) {

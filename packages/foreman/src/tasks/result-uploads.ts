@@ -1,14 +1,14 @@
-import { backoffDelayMs } from '../backoff.js';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
 import { classifyUploadError } from './failures.js';
 import type { LocalTask } from './local-task.js';
 import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { removeWorkDir, spoolResult } from './work-dirs.js';
 
-/** Pauses between upload retries of a spooled result: 1 s doubling to 1 minute, jittered. */
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 60_000;
-/** The shortest pause, so that a jitter near zero does not spin. */
-const RETRY_MIN_MS = 200;
+/**
+ * Pauses between upload retries of a spooled result: 1 s doubling to 1 minute, jittered,
+ * and at least 200 ms so that a jitter near zero does not spin.
+ */
+const RETRY_BACKOFF = { baseMs: 1000, maxMs: 60_000, minMs: 200 };
 
 /**
  * Results owed to the server. A finished task's result dir is marked in the spool first
@@ -113,10 +113,7 @@ export class ResultUploads {
 
   private schedule(local: LocalTask): void {
     if (this.runtime.tasks.get(local.key) !== local) return;
-    const delayMs = Math.max(
-      RETRY_MIN_MS,
-      backoffDelayMs(local.uploadRound++, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }),
-    );
+    const delayMs = backoffDelayMs(RETRY_BACKOFF, local.uploadRound++);
     clearTimeout(local.retryTimer);
     local.retryTimer = setTimeout(() => {
       local.retryTimer = undefined;

@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
 import { KolejkaError } from '@kolejka/spec';
 
+/** Polls start at 1 ms and back off to 20 ms: a freeze or a kill usually completes within a few. */
+const POLL_BACKOFF = { baseMs: 1, maxMs: 20, minMs: 1 };
+
 /**
- * Polls `condition` until it holds, starting at 1 ms and backing off to 20 ms (a freeze or
- * a kill usually completes within a few milliseconds); past `timeoutMs` throws a
+ * Polls `condition` until it holds, with the shared backoff; past `timeoutMs` throws a
  * `KOLEJKA_TIMEOUT` error saying what did not happen.
  */
 export async function waitUntil(
@@ -11,8 +14,7 @@ export async function waitUntil(
   options: { timeoutMs: number; what: string },
 ): Promise<void> {
   const deadline = performance.now() + options.timeoutMs;
-  let delayMs = 1;
-  for (;;) {
+  for (let round = 0; ; round++) {
     if (await condition()) return;
     if (performance.now() >= deadline) {
       throw new KolejkaError(
@@ -20,7 +22,6 @@ export async function waitUntil(
         `timed out after ${options.timeoutMs} ms waiting until ${options.what}`,
       );
     }
-    await sleep(delayMs);
-    delayMs = Math.min(delayMs * 2, 20);
+    await sleep(backoffDelayMs(POLL_BACKOFF, round));
   }
 }

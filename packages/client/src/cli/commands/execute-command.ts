@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, isKolejkaError, isTerminalTaskState } from '@kolejka/spec';
 import { EXIT } from '../exit-codes.js';
-import { limitsFromFlags, withLimitFlags } from '../limit-flags.js';
+import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
 import type { Runner } from '../runner.js';
 import type { GlobalArgs } from '../session.js';
 import { durationMs, isSuccess, resultFigures, resultSummary } from '../values.js';

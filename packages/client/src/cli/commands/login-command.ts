@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
+import { ask, askHidden, readFirstLine } from '@kolejka/cli-kit/prompt';
 import { KolejkaError } from '@kolejka/spec';
 import { saveToken } from '../../config/client-json.js';
-import { ask, askHidden, readFirstLine } from '../password-prompt.js';
 import type { Runner } from '../runner.js';
 import type { GlobalArgs } from '../session.js';
 

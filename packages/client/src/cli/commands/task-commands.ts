@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, TASK_STATES, type TaskState } from '@kolejka/spec';
 import type { RemoteTask } from '../../resources.js';
-import { limitsFromFlags, withLimitFlags } from '../limit-flags.js';
+import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
 import type { Runner } from '../runner.js';
 import { keyArg, targetDirArg } from './positionals.js';
 import type { GlobalArgs } from '../session.js';

@@ -1,22 +1,5 @@
 import { KolejkaError } from '@kolejka/spec';
-
-/** Retry pauses: exponential with full jitter, so many clients retrying do not stampede. */
-export interface BackoffPolicy {
-  /** Pause before the first retry round (before jitter). */
-  baseMs: number;
-  /** Longest pause. */
-  maxMs: number;
-}
-
-/** The pause before retry round `round` (0-based): uniform in [0, min(max, base·2^round)]. */
-export function backoffDelayMs(
-  policy: BackoffPolicy,
-  round: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** round);
-  return Math.round(ceiling * random());
-}
+import { formatDuration } from './duration.js';
 
 /** The error an aborted operation ends with: the signal's own KolejkaError, or CANCELLED. */
 export function abortError(signal: AbortSignal): KolejkaError {
@@ -80,13 +63,4 @@ export function withDeadline(
       signal?.removeEventListener('abort', onAbort);
     },
   };
-}
-
-/** `1.5 s`, `250 ms`, `2 min 5 s`: for messages. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
 }
