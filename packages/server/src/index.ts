@@ -2,14 +2,7 @@
 export { createApp, type CreateAppOptions } from './app.js';
 export { startServer, type RunningServer, type StartServerOptions } from './server.js';
 export type { ServerSettings, ServerSettingsOptions } from './server-settings.js';
-export {
-  LOG_LEVELS,
-  resolveServerOptions,
-  type LogLevel,
-  type ResolvedServerOptions,
-  type ServerOptions,
-} from './options.js';
-export { createDaemonLogger, type DaemonLoggerOptions } from './logging.js';
+export { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 export { openStorage, type OpenStorageOptions, type Storage } from './blobs/open-storage.js';
 export type { BlobStore } from './blobs/blob-store.js';
 export type { Role, Store } from './store/store.js';

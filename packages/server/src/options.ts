@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { KolejkaError, parseBool, parseMemory, parseTime, type LimitsJson } from '@kolejka/spec';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '@kolejka/cli-kit/log-levels';
 import { readConfigFile } from './read-config-file.js';
 import type { ServerSettingsOptions } from './server-settings.js';
 
@@ -64,9 +65,6 @@ export interface ResolvedServerOptions {
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
 }
-
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_OPTIONS = {
   host: '127.0.0.1',
@@ -234,7 +232,7 @@ export async function resolveServerOptions(
     throw new KolejkaError('KOLEJKA_VALIDATION', `The port must be 0..65535, not ${port}`);
   }
   const logLevel = (merged.logLevel ?? DEFAULT_OPTIONS.logLevel).toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+  if (!isLogLevel(logLevel)) {
     throw new KolejkaError(
       'KOLEJKA_VALIDATION',
       `The log level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`,
@@ -274,6 +272,6 @@ export async function resolveServerOptions(
     settings,
     shutdownTimeoutMs:
       milliseconds(merged.shutdownTimeout, 'shutdownTimeout') ?? DEFAULT_OPTIONS.shutdownTimeoutMs,
-    logLevel: logLevel as LogLevel,
+    logLevel,
   };
 }

@@ -10,11 +10,6 @@ export interface CliIo {
   shutdown: AbortSignal;
 }
 
-/** Exit codes: 0 ok, 1 an error (with a message), 2 a usage error. */
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_USAGE = 2;
-
 /** A wrong command line found by a handler (for example a bad value): exit code 2. */
 export class UsageError extends KolejkaError {
   constructor(message: string) {

@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { isKolejkaError } from '@kolejka/spec';
-import { createDaemonLogger } from '../logging.js';
-import { optionsFromEnv, LOG_LEVELS, type LogLevel } from '../options.js';
+import { describeError } from '@kolejka/cli-kit/errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '@kolejka/cli-kit/exit-codes';
+import { isLogLevel } from '@kolejka/cli-kit/log-levels';
+import { createDaemonLogger } from '@kolejka/cli-kit/logger';
+import { optionsFromEnv } from '../options.js';
 import { foremanCommands } from './foreman-commands.js';
 import { gcBuilder, runGc } from './gc-command.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, writeLine, type CliIo } from './io.js';
+import { UsageError, writeLine, type CliIo } from './io.js';
 import { serve, serveBuilder } from './serve-command.js';
 import { taskCommands } from './task-commands.js';
 import { tokenCommands } from './token-commands.js';
@@ -15,31 +18,17 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 class YargsUsageError extends Error {}
 
-/** What went wrong, with its causes, for a person reading a terminal. */
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 4; depth++) {
-    const message =
-      current instanceof Error
-        ? current.message
-        : typeof current === 'string'
-          ? current
-          : 'unknown error';
-    if (!parts.includes(message)) parts.push(message);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(': ');
-}
-
 /**
  * `kolejka-server` without the process: parses `args`, runs the command and returns the
  * exit code (0 ok, 1 error, 2 usage). `cli.ts` wires it to the real process.
  */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
+  // The admin commands log to standard error: their standard output is their answer.
   const level = (optionsFromEnv(io.env).logLevel ?? 'warn').toLowerCase();
   const logger = createDaemonLogger({
-    level: (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'warn',
+    name: 'kolejka-server',
+    level: isLogLevel(level) ? level : 'warn',
+    stream: io.stderr,
   });
   const parser = yargs(args)
     .scriptName('kolejka-server')
@@ -85,8 +74,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       writeLine(io.stderr, 'Run kolejka-server --help (or <command> --help) for usage.');
       return EXIT_USAGE;
     }
-    writeLine(io.stderr, `kolejka-server: ${describe(error)}`);
+    writeLine(io.stderr, `kolejka-server: ${describeError(error)}`);
     if (!isKolejkaError(error)) logger.debug('command failed', { error: String(error) });
-    return EXIT_ERROR;
+    return EXIT_FAILURE;
   }
 }

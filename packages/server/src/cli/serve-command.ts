@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { once } from 'node:events';
-import { createDaemonLogger } from '../logging.js';
+import { createDaemonLogger } from '@kolejka/cli-kit/logger';
 import { resolveServerOptions, type ServerOptions } from '../options.js';
 import { startServer } from '../server.js';
 import { UsageError, type CliIo } from './io.js';
@@ -115,7 +115,8 @@ function flagsOf(argv: ServeArgs): ServerOptions {
 /** Runs the server until the shutdown signal, then drains and closes it. */
 export async function serve(argv: ServeArgs, io: CliIo): Promise<void> {
   const options = await resolveServerOptions(flagsOf(argv), io.env);
-  const logger = createDaemonLogger({ level: options.logLevel });
+  // The daemon's log is its output (standard output, as every Kolejka daemon's).
+  const logger = createDaemonLogger({ name: 'kolejka-server', level: options.logLevel });
   const server = await startServer({
     host: options.host,
     port: options.port,

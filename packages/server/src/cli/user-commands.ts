@@ -3,7 +3,7 @@ import { KolejkaError, type Logger } from '@kolejka/spec';
 import { hashPassword } from '../accounts/passwords.js';
 import { ROLES } from '../store/store.js';
 import { table, writeLine, type CliIo } from './io.js';
-import { readNewPassword } from './password-input.js';
+import { readNewPassword } from '@kolejka/cli-kit/prompt';
 import { withStorage, withStorageFlags } from './storage-options.js';
 
 /** Django's user name rule: letters, digits and @ . + - _, at most 150. */

@@ -1,6 +1,11 @@
-/** First pause of a rejected task before this process offers it again; doubles per rejection. */
-const FIRST_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
+import { backoffDelayMs } from '@kolejka/cli-kit/backoff';
+
+/**
+ * Pauses of a rejected task before this process offers it again: a window of 500 ms that
+ * doubles per rejection up to 30 s, jittered so that tasks turned down together do not all
+ * come back at once, and at least 100 ms so that a rejected task never bounces at once.
+ */
+const REJECTION_BACKOFF = { baseMs: 500, maxMs: 30_000, minMs: 100 };
 
 /**
  * Tasks a foreman turned down sit out a growing pause before they are offered again, so a
@@ -17,7 +22,7 @@ export class RejectionBackoff {
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
     clearTimeout(this.parked.get(key));
-    const pauseMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (count - 1));
+    const pauseMs = backoffDelayMs(REJECTION_BACKOFF, count - 1);
     const timer = setTimeout(() => {
       this.parked.delete(key);
       this.readmit(key);
