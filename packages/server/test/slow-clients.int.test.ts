@@ -109,9 +109,9 @@ describe('slow clients', () => {
     socket.destroy();
     await sleep(300);
     expect(lines.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
-    expect(lines.filter((line) => line.message === 'client disconnected during the request')).toEqual(
-      [expect.objectContaining({ level: 'debug' })],
-    );
+    expect(
+      lines.filter((line) => line.message === 'client disconnected during the request'),
+    ).toEqual([expect.objectContaining({ level: 'debug' })]);
     // The server still answers.
     expect((await api(t.url, '/healthz')).status).toBe(200);
   });
