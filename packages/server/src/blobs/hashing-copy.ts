@@ -25,7 +25,7 @@ export async function hashingCopy(
   let size = 0;
   // A full disk stops the writing but not the reading: the rest of the body is read and
   // dropped, so the error reply goes out on a connection the client can reuse.
-  let diskFull: unknown;
+  let diskFull: Error | undefined;
   const onAbort = (): void => {
     content.destroy(cancelled(signal));
   };
@@ -50,7 +50,7 @@ export async function hashingCopy(
         await write(buffer);
       } catch (error) {
         if (diskFullCode(error) === undefined) throw error;
-        diskFull = error;
+        diskFull = error as Error;
       }
       if (isAborted(signal)) throw cancelled(signal);
     }
