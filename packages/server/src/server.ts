@@ -31,6 +31,8 @@ export interface StartServerOptions extends Omit<CreateAppOptions, 'store' | 'bl
   home?: string;
   db?: string;
   blobsDir?: string;
+  /** SQLite only: `full` (every commit synced to disk, the default) or `normal`. */
+  sqliteSynchronous?: 'full' | 'normal';
   /** How long `close()` waits for requests in flight before cutting them. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** Timeouts and the per-address connection cap (defaults: `DEFAULT_HTTP_LIMITS`). */
@@ -64,6 +66,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       home: options.home ?? '.kolejka',
       ...(options.db === undefined ? {} : { db: options.db }),
       ...(options.blobsDir === undefined ? {} : { blobsDir: options.blobsDir }),
+      ...(options.sqliteSynchronous === undefined
+        ? {}
+        : { sqliteSynchronous: options.sqliteSynchronous }),
       logger,
     }));
   const ownsStorage = options.storage === undefined;
