@@ -26,25 +26,32 @@ beforeAll(async () => {
       synchronous,
     });
 });
+function storeOf(synchronous: 'full' | 'normal'): SqliteStore {
+  const store = stores[synchronous];
+  if (store === undefined) throw new Error('the store is not open');
+  return store;
+}
+
 afterAll(async () => {
-  await Promise.all(Object.values(stores).map((store) => store?.close()));
+  for (const store of Object.values(stores)) await store?.close();
   await rm(dir, { recursive: true, force: true });
+});
 });
 
 describe('createTask, one at a time', () => {
   bench('synchronous=NORMAL', async () => {
-    await stores.normal?.createTask(makeTask());
+    await storeOf('normal').createTask(makeTask());
   });
   bench('synchronous=FULL', async () => {
-    await stores.full?.createTask(makeTask());
+    await storeOf('full').createTask(makeTask());
   });
 });
 
 describe('createTask, 64 together (one group commit)', () => {
   bench('synchronous=NORMAL', async () => {
-    await Promise.all(Array.from({ length: 64 }, () => stores.normal?.createTask(makeTask())));
+    await Promise.all(Array.from({ length: 64 }, () => storeOf('normal').createTask(makeTask())));
   });
   bench('synchronous=FULL', async () => {
-    await Promise.all(Array.from({ length: 64 }, () => stores.full?.createTask(makeTask())));
+    await Promise.all(Array.from({ length: 64 }, () => storeOf('full').createTask(makeTask())));
   });
 });
