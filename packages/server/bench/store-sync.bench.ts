@@ -36,7 +36,6 @@ afterAll(async () => {
   for (const store of Object.values(stores)) await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
-});
 
 describe('createTask, one at a time', () => {
   bench('synchronous=NORMAL', async () => {
