@@ -47,10 +47,15 @@ export async function startTestServer(
     logger?: Logger;
     clock?: () => Date;
     http?: Partial<HttpLimits>;
+    /** Blob directory (default: in the temp home). */
+    blobsDir?: string;
   } = {},
 ): Promise<TestServer> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-server-'));
-  const storage = await openStorage({ home });
+  const storage = await openStorage({
+    home,
+    ...(options.blobsDir === undefined ? {} : { blobsDir: options.blobsDir }),
+  });
   const server = await startServer({
     storage,
     port: 0,
