@@ -16,6 +16,18 @@ describe('password guessing', () => {
   it('answers guesses past the limit with 429 and Retry-After, and an upload beside them stays fast', async () => {
     t = await startTestServer({ users: { alice: ['client'] } });
     const url = t.url;
+    const uploadTime = async (): Promise<number> => {
+      const started = Date.now();
+      const upload = await api(url, '/api/v1/blobs', {
+        token: t?.users.alice?.token ?? '',
+        body: randomBytes(1024 * 1024),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      expect(upload.status).toBeLessThan(300);
+      return Date.now() - started;
+    };
+    // The same upload alone first: on a busy machine even that can take a while.
+    const aloneMs = await uploadTime();
     const replies: RawResponse[] = [];
     let next = 0;
     // 300 wrong passwords, 20 at a time, as in the report.
@@ -32,17 +44,12 @@ describe('password guessing', () => {
     const guessing = Promise.all(Array.from({ length: 20 }, guesser));
     while (next < 40) await new Promise((resolve) => setTimeout(resolve, 5));
 
-    const started = Date.now();
-    const upload = await api(url, '/api/v1/blobs', {
-      token: t.users.alice?.token ?? '',
-      body: randomBytes(1024 * 1024),
-      headers: { 'Content-Type': 'application/octet-stream' },
-    });
-    const uploadMs = Date.now() - started;
+    const uploadMs = await uploadTime();
     await guessing;
 
-    expect(upload.status).toBeLessThan(300);
-    expect(uploadMs).toBeLessThan(1000);
+    // Before: 27 s in the report (scrypt held libuv's pool). Now: under 1 s, or a few
+    // times the upload alone where the machine is that busy.
+    expect(uploadMs).toBeLessThan(Math.max(1000, 4 * aloneMs));
     const limited = replies.filter((reply) => reply.status === 429);
     expect(limited.length).toBeGreaterThan(200);
     // The burst of 30, plus what refills (one every 2 s) while the test runs.

@@ -49,12 +49,17 @@ export async function startTestServer(
     http?: Partial<HttpLimits>;
     /** Blob directory (default: in the temp home). */
     blobsDir?: string;
+    /** SQLite sync level (default: the store's, `full`). */
+    sqliteSynchronous?: 'full' | 'normal';
   } = {},
 ): Promise<TestServer> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-server-'));
   const storage = await openStorage({
     home,
     ...(options.blobsDir === undefined ? {} : { blobsDir: options.blobsDir }),
+    ...(options.sqliteSynchronous === undefined
+      ? {}
+      : { sqliteSynchronous: options.sqliteSynchronous }),
   });
   const server = await startServer({
     storage,
