@@ -2,6 +2,7 @@ import path from 'node:path';
 import { KolejkaError, parseBool, parseMemory, parseTime, type LimitsJson } from '@kolejka/spec';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '@kolejka/cli-kit/log-levels';
 import { readConfigFile } from './read-config-file.js';
+import type { HttpLimits } from './http/connection-limits.js';
 import type { ServerSettingsOptions } from './server-settings.js';
 
 /**
@@ -51,6 +52,24 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** How long shutdown waits for requests in flight (e.g. `10s`). */
   shutdownTimeout?: string | number;
+  /** Time to receive a request's headers (e.g. `30s`). */
+  headersTimeout?: string | number;
+  /** Longest silence while a request body arrives (e.g. `30s`). */
+  bodyTimeout?: string | number;
+  /** Time to receive a whole request, body included (e.g. `1H`; 0: none). */
+  requestTimeout?: string | number;
+  /** Open connections one client address may hold. */
+  maxConnectionsPerAddress?: number;
+  /** Password logins per minute per client address and per user name. */
+  loginAttemptsPerMinute?: number;
+  /** Bearer token that may read `/metrics` (setting it restricts `/metrics`). */
+  metricsToken?: string;
+  /** Client addresses that may read `/metrics` (setting them restricts `/metrics`). */
+  metricsAddresses?: string[];
+  /** Allow callbacks to loopback hosts listed in `callbackHosts`. */
+  callbackLoopback?: boolean;
+  /** SQLite `synchronous`: `full` (default) or `normal`. */
+  sqliteSynchronous?: string;
   /** `error`, `warn`, `info` or `debug`. Default `info`. */
   logLevel?: string;
 }
@@ -62,6 +81,9 @@ export interface ResolvedServerOptions {
   db?: string;
   blobs?: string;
   settings: ServerSettingsOptions;
+  /** The HTTP limits given (the rest default in `startServer`). */
+  http: Partial<HttpLimits>;
+  sqliteSynchronous?: 'full' | 'normal';
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
 }
@@ -100,15 +122,31 @@ export const ENV_NAMES: Readonly<Record<keyof ServerOptions, string>> = {
   sessionMaxAge: 'KOLEJKA_SESSION_MAX_AGE',
   trustProxy: 'KOLEJKA_TRUST_PROXY',
   shutdownTimeout: 'KOLEJKA_SHUTDOWN_TIMEOUT',
+  headersTimeout: 'KOLEJKA_HEADERS_TIMEOUT',
+  bodyTimeout: 'KOLEJKA_BODY_TIMEOUT',
+  requestTimeout: 'KOLEJKA_REQUEST_TIMEOUT',
+  maxConnectionsPerAddress: 'KOLEJKA_MAX_CONNECTIONS_PER_ADDRESS',
+  loginAttemptsPerMinute: 'KOLEJKA_LOGIN_ATTEMPTS_PER_MINUTE',
+  metricsToken: 'KOLEJKA_METRICS_TOKEN',
+  metricsAddresses: 'KOLEJKA_METRICS_ADDRESSES',
+  callbackLoopback: 'KOLEJKA_CALLBACK_LOOPBACK',
+  sqliteSynchronous: 'KOLEJKA_SQLITE_SYNCHRONOUS',
   logLevel: 'KOLEJKA_LOG_LEVEL',
 };
 
-export const LIST_OPTIONS = new Set<keyof ServerOptions>(['imagePatterns', 'callbackHosts']);
+export const LIST_OPTIONS = new Set<keyof ServerOptions>([
+  'imagePatterns',
+  'callbackHosts',
+  'metricsAddresses',
+]);
 export const NUMBER_OPTIONS = new Set<keyof ServerOptions>([
   'port',
   'callbackAttempts',
   'maxAttempts',
+  'maxConnectionsPerAddress',
+  'loginAttemptsPerMinute',
 ]);
+export const BOOLEAN_OPTIONS = new Set<keyof ServerOptions>(['trustProxy', 'callbackLoopback']);
 
 /** A list from the environment: a JSON array, or comma-separated (patterns with commas: JSON). */
 function envList(text: string): string[] {
@@ -128,7 +166,7 @@ export function optionsFromEnv(env: Env): ServerOptions {
     try {
       if (LIST_OPTIONS.has(name)) options[name] = envList(text);
       else if (NUMBER_OPTIONS.has(name)) options[name] = Number(text);
-      else if (name === 'trustProxy') options[name] = parseBool(text);
+      else if (BOOLEAN_OPTIONS.has(name)) options[name] = parseBool(text);
       else options[name] = text;
     } catch (error) {
       throw new KolejkaError('KOLEJKA_VALIDATION', `${variable}: ${(error as Error).message}`, {
@@ -198,7 +236,7 @@ function configProblemOf(key: string, value: unknown): string | undefined {
     return isList ? undefined : 'must be a list of strings';
   }
   if (NUMBER_OPTIONS.has(name)) return typeof value === 'number' ? undefined : 'must be a number';
-  if (name === 'trustProxy')
+  if (BOOLEAN_OPTIONS.has(name))
     return typeof value === 'boolean' ? undefined : 'must be true or false';
   if (name === 'defaultLimits' || name === 'maxLimits') {
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -262,6 +300,29 @@ export async function resolveServerOptions(
   set('compatLeaseMs', milliseconds(merged.compatLease, 'compatLease'));
   set('sessionMaxAgeMs', milliseconds(merged.sessionMaxAge, 'sessionMaxAge'));
   set('trustProxy', merged.trustProxy);
+  set('loginAttemptsPerMinute', merged.loginAttemptsPerMinute);
+  set('metricsToken', merged.metricsToken);
+  set('metricsAddresses', merged.metricsAddresses);
+  set('callbackLoopback', merged.callbackLoopback);
+
+  const http: Partial<HttpLimits> = {};
+  const setHttp = (name: keyof HttpLimits, value: number | undefined): void => {
+    if (value !== undefined) http[name] = value;
+  };
+  setHttp('headersTimeoutMs', milliseconds(merged.headersTimeout, 'headersTimeout'));
+  setHttp('bodyTimeoutMs', milliseconds(merged.bodyTimeout, 'bodyTimeout'));
+  setHttp('requestTimeoutMs', milliseconds(merged.requestTimeout, 'requestTimeout'));
+  setHttp('maxConnectionsPerAddress', merged.maxConnectionsPerAddress);
+  const sqliteSynchronous = merged.sqliteSynchronous?.toLowerCase();
+  if (
+    sqliteSynchronous !== undefined &&
+    sqliteSynchronous !== 'full' &&
+    sqliteSynchronous !== 'normal'
+  )
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `sqliteSynchronous must be full or normal, not ${JSON.stringify(sqliteSynchronous)}`,
+    );
 
   return {
     host: merged.host ?? DEFAULT_OPTIONS.host,
@@ -270,6 +331,8 @@ export async function resolveServerOptions(
     ...(merged.db === undefined ? {} : { db: merged.db }),
     ...(merged.blobs === undefined ? {} : { blobs: path.resolve(merged.blobs) }),
     settings,
+    http,
+    ...(sqliteSynchronous === undefined ? {} : { sqliteSynchronous }),
     shutdownTimeoutMs:
       milliseconds(merged.shutdownTimeout, 'shutdownTimeout') ?? DEFAULT_OPTIONS.shutdownTimeoutMs,
     logLevel,

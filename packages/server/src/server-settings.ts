@@ -50,6 +50,14 @@ export interface ServerSettingsOptions {
   sessionMaxAgeMs?: number;
   /** Trust `X-Forwarded-*` from a reverse proxy (for HTTPS detection). Default false. */
   trustProxy?: boolean;
+  /** Password logins per minute (burst and rate) per client address and per user name. Default 30. */
+  loginAttemptsPerMinute?: number;
+  /** When set, `/metrics` answers a request with `Authorization: Bearer <this>` (or from `metricsAddresses`). Default: none. */
+  metricsToken?: string;
+  /** Client addresses (exact IPs) that may read `/metrics`. Default: any, unless `metricsToken` is set. */
+  metricsAddresses?: string[];
+  /** Allow callbacks to loopback hosts (localhost, 127.0.0.0/8, ::1) when they are in `callbackHosts`. Default false. */
+  callbackLoopback?: boolean;
   /**
    * How often expired leases are returned to the queue (and the scheduler re-reads the
    * foremen records: drains made elsewhere, foremen of a server process that died).
@@ -80,6 +88,10 @@ export interface ServerSettings {
   compatLeaseMs: number;
   sessionMaxAgeMs: number;
   trustProxy: boolean;
+  loginAttemptsPerMinute: number;
+  metricsToken: string | undefined;
+  metricsAddresses: string[];
+  callbackLoopback: boolean;
   leaseSweepIntervalMs: number;
   heartbeatIntervalMs: number;
   assignTimeoutMs: number;
@@ -99,6 +111,8 @@ export const DEFAULT_SETTINGS = {
   compatLeaseMs: 3_600_000,
   sessionMaxAgeMs: 14 * 24 * 3_600_000,
   trustProxy: false,
+  loginAttemptsPerMinute: 30,
+  callbackLoopback: false,
 } as const;
 
 /** Upper bounds of the timings derived from the lease (see `ServerSettingsOptions`). */
@@ -193,6 +207,10 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     compatLeaseMs: number('compatLeaseMs'),
     sessionMaxAgeMs: number('sessionMaxAgeMs'),
     trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
+    loginAttemptsPerMinute: number('loginAttemptsPerMinute'),
+    metricsToken: options.metricsToken === '' ? undefined : options.metricsToken,
+    metricsAddresses: options.metricsAddresses ?? [],
+    callbackLoopback: options.callbackLoopback ?? DEFAULT_SETTINGS.callbackLoopback,
     leaseSweepIntervalMs: derived('leaseSweepIntervalMs', 1 / 4),
     heartbeatIntervalMs: Math.ceil(derived('heartbeatIntervalMs', 1 / 3)),
     assignTimeoutMs: derived('assignTimeoutMs', 1 / 2),

@@ -9,6 +9,12 @@ import { openStorage } from './blobs/open-storage.js';
 import { eventsUpgrade } from './events/events-upgrade.js';
 import { EventsSockets } from './events/events-socket.js';
 import { foremanUpgrade } from './foremen/foreman-upgrade.js';
+import {
+  applyHttpLimits,
+  httpServerOptions,
+  resolveHttpLimits,
+  type HttpLimits,
+} from './http/connection-limits.js';
 import { createUpgradeHandler } from './http/websocket-upgrades.js';
 import type { CallbackDispatcher } from './results/callback-dispatcher.js';
 import { createServices, type ServerServices } from './services.js';
@@ -25,8 +31,12 @@ export interface StartServerOptions extends Omit<CreateAppOptions, 'store' | 'bl
   home?: string;
   db?: string;
   blobsDir?: string;
+  /** SQLite only: `full` (every commit synced to disk, the default) or `normal`. */
+  sqliteSynchronous?: 'full' | 'normal';
   /** How long `close()` waits for requests in flight before cutting them. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /** Timeouts and the per-address connection cap (defaults: `DEFAULT_HTTP_LIMITS`). */
+  http?: Partial<HttpLimits>;
 }
 
 export interface RunningServer {
@@ -56,6 +66,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       home: options.home ?? '.kolejka',
       ...(options.db === undefined ? {} : { db: options.db }),
       ...(options.blobsDir === undefined ? {} : { blobsDir: options.blobsDir }),
+      ...(options.sqliteSynchronous === undefined
+        ? {}
+        : { sqliteSynchronous: options.sqliteSynchronous }),
       logger,
     }));
   const ownsStorage = options.storage === undefined;
@@ -66,7 +79,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   let app: Express;
   let services: ServerServices;
+  let httpLimits: HttpLimits;
   try {
+    httpLimits = resolveHttpLimits(options.http);
     services = createServices({ ...options, store: storage.store, blobs: storage.blobs, logger });
     app = buildApp(services, options.modules);
   } catch (error) {
@@ -74,12 +89,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
   const { scheduler, foremen, events, callbacks } = services;
-  const httpServer = createServer(app);
-  // Slow or idle clients must not hold sockets forever; uploads may be long, so the
-  // request timeout is generous while headers must come quickly.
-  httpServer.headersTimeout = 30_000;
-  httpServer.requestTimeout = 0;
-  httpServer.keepAliveTimeout = 5_000;
+  // Slow or idle clients must not hold sockets forever: headers must come quickly, a body
+  // must keep moving, and one address holds a bounded number of connections.
+  const httpServer = createServer(httpServerOptions(httpLimits), app);
+  applyHttpLimits(httpServer, httpLimits, logger.child({ component: 'http' }));
 
   // Started before the server listens, so the first foreman to connect finds the queue
   // indexed. The scheduler also returns expired leases to the queue (every server process

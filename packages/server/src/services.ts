@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { noopLogger, type Logger } from '@kolejka/spec';
 import type { BlobStore } from './blobs/blob-store.js';
+import { LoginThrottle } from './accounts/login-throttle.js';
 import { EventFeed } from './events/event-feed.js';
 import { EventsHub } from './events/events-hub.js';
 import { ForemenRegistry } from './foremen/foremen-registry.js';
@@ -47,6 +48,8 @@ export interface ServerServices {
   foremen: ForemenRegistry;
   /** Task state changes for clients (WebSocket and Server-Sent Events). */
   events: EventsHub;
+  /** Password attempts per address and user name (API tokens are not limited). */
+  loginThrottle: LoginThrottle;
 }
 
 export function createServices(options: ServicesOptions): ServerServices {
@@ -85,7 +88,11 @@ export function createServices(options: ServicesOptions): ServerServices {
     logger: logger.child({ component: 'events' }),
   });
   const metrics = new Metrics();
+  const loginThrottle = new LoginThrottle({
+    attemptsPerMinute: settings.loginAttemptsPerMinute,
+  });
   return {
+    loginThrottle,
     store,
     blobs,
     settings,

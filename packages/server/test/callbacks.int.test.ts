@@ -56,7 +56,12 @@ let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer({
     logger,
-    settings: { callbackHosts: ['127.0.0.1'], callbackAttempts: 3, callbackBackoffMs: 20 },
+    settings: {
+      callbackHosts: ['127.0.0.1'],
+      callbackLoopback: true,
+      callbackAttempts: 3,
+      callbackBackoffMs: 20,
+    },
   });
 });
 afterAll(async () => {

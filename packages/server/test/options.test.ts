@@ -65,6 +65,40 @@ describe('resolveServerOptions', () => {
     });
   });
 
+  it('resolves the HTTP limits, login rate, metrics access, loopback callbacks and SQLite sync', async () => {
+    const config = path.join(dir, 'exposure.json');
+    await writeFile(
+      config,
+      JSON.stringify({ metricsAddresses: ['10.0.0.9'], maxConnectionsPerAddress: 64 }),
+    );
+    const options = await resolveServerOptions(
+      { config, bodyTimeout: '5s', callbackLoopback: true },
+      {
+        KOLEJKA_HEADERS_TIMEOUT: '10s',
+        KOLEJKA_REQUEST_TIMEOUT: '0',
+        KOLEJKA_LOGIN_ATTEMPTS_PER_MINUTE: '6',
+        KOLEJKA_METRICS_TOKEN: 'scrape',
+        KOLEJKA_SQLITE_SYNCHRONOUS: 'NORMAL',
+      },
+    );
+    expect(options.http).toEqual({
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 5000,
+      requestTimeoutMs: 0,
+      maxConnectionsPerAddress: 64,
+    });
+    expect(options.sqliteSynchronous).toBe('normal');
+    expect(options.settings).toEqual({
+      loginAttemptsPerMinute: 6,
+      metricsToken: 'scrape',
+      metricsAddresses: ['10.0.0.9'],
+      callbackLoopback: true,
+    });
+    await expect(resolveServerOptions({ sqliteSynchronous: 'off' }, {})).rejects.toThrow(
+      /sqliteSynchronous must be full or normal/,
+    );
+  });
+
   it('takes the config file from KOLEJKA_CONFIG', async () => {
     const config = path.join(dir, 'env.json');
     await writeFile(config, JSON.stringify({ maxJsonSize: '1M', maxBlobSize: 100 }));

@@ -1,20 +1,27 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KolejkaError } from '@kolejka/spec';
+import { ScryptPool } from './scrypt-pool.js';
 
 /** scrypt cost: N = 2^14, r = 8, p = 1 (about 16 MiB and tens of milliseconds per hash). */
 const COST = { N: 16384, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
-function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(
-      password.normalize('NFC'),
-      salt,
-      KEY_BYTES,
-      { ...options, maxmem: 64 * 1024 * 1024 },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    );
+// One pool per process, started on first use: its threads are unref'd and idle ones cost
+// nothing, so the CLI and every server in a process share it without closing it.
+let sharedPool: ScryptPool | undefined;
+
+function derive(
+  password: string,
+  salt: Buffer,
+  cost: { N: number; r: number; p: number },
+): Promise<Buffer> {
+  sharedPool ??= new ScryptPool();
+  return sharedPool.derive({
+    password: password.normalize('NFC'),
+    salt,
+    keyBytes: KEY_BYTES,
+    cost: { ...cost, maxmem: 64 * 1024 * 1024 },
   });
 }
 

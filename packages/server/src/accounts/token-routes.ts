@@ -4,6 +4,8 @@ import { expectObject, readJson } from '../http/body.js';
 import { sendJson } from '../http/errors.js';
 import { doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
 import type { Store, TokenRecord } from '../store/store.js';
+import { clientAddress } from '../http/client-address.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { isAdmin, requirePrincipal } from './principal.js';
 import { newTokenId, newTokenSecret, sha256Hex } from './tokens.js';
@@ -12,6 +14,7 @@ export interface TokenRoutePorts {
   store: Store;
   clock: () => Date;
   logger: Logger;
+  loginThrottle: Pick<LoginThrottle, 'take'>;
 }
 
 /** A token as listed: never its secret nor its hash. */
@@ -61,6 +64,7 @@ function register(router: Router, ports: TokenRoutePorts): void {
   router.post('/tokens', async (req, res) => {
     const body = expectObject(await readJson(req, 64 * 1024, 'token request'), 'token request');
     const { username, password, label } = credentials(body);
+    ports.loginThrottle.take(clientAddress(req), username);
     const user = await ports.store.getUser(username);
     if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {
       ports.logger.info('login refused', { username });
@@ -125,7 +129,7 @@ const PATHS: OpenApiPaths = {
       requestBody: doc.body(doc.ref('TokenRequest')),
       responses: {
         '201': doc.json(doc.ref('NewToken'), 'The new token'),
-        ...doc.errors(400, 401, 413, 415),
+        ...doc.errors(400, 401, 413, 415, 429),
       },
     },
     get: {

@@ -33,8 +33,9 @@ export interface FsBlobStoreOptions {
 
 export async function openFsBlobStore(options: FsBlobStoreOptions): Promise<FsBlobStore> {
   const store = new FsBlobStore(options.dir, options.logger ?? noopLogger);
-  await mkdir(store.blobDir, { recursive: true });
-  await mkdir(store.tempDir, { recursive: true });
+  // Owner only, as the database: directories 0700, files 0600 (an existing one keeps its mode).
+  await mkdir(store.blobDir, { recursive: true, mode: 0o700 });
+  await mkdir(store.tempDir, { recursive: true, mode: 0o700 });
   return store;
 }
 
@@ -76,7 +77,7 @@ export class FsBlobStore implements BlobStore {
     const temp = path.join(this.tempDir, `upload-${randomUUID()}`);
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, 'wx', 0o644);
+      handle = await open(temp, 'wx', 0o600);
       const file = handle;
       const { hash, size } = await hashingCopy(content, (chunk) => file.write(chunk), options);
       await file.sync();
@@ -98,7 +99,7 @@ export class FsBlobStore implements BlobStore {
   private async commit(temp: string, hash: string): Promise<boolean> {
     const target = this.pathOf(hash);
     for (let round = 0; round < 5; round++) {
-      const created = await mkdir(path.dirname(target), { recursive: true });
+      const created = await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       try {
         await link(temp, target);
         await syncDirectories(created ?? path.dirname(target), path.dirname(target));

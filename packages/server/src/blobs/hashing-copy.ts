@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { KolejkaError, isKolejkaError } from '@kolejka/spec';
+import { diskFullCode } from '../http/disk-full.js';
 import { isBlobHash } from '../store/blob-hash.js';
 import type { PutBlobOptions } from './blob-store.js';
 
@@ -22,6 +23,9 @@ export async function hashingCopy(
     );
   const hash = createHash('sha256');
   let size = 0;
+  // A full disk stops the writing but not the reading: the rest of the body is read and
+  // dropped, so the error reply goes out on a connection the client can reuse.
+  let diskFull: Error | undefined;
   const onAbort = (): void => {
     content.destroy(cancelled(signal));
   };
@@ -40,10 +44,17 @@ export async function hashingCopy(
             details: { maxBytes },
           },
         );
+      if (diskFull !== undefined) continue;
       hash.update(buffer);
-      await write(buffer);
+      try {
+        await write(buffer);
+      } catch (error) {
+        if (diskFullCode(error) === undefined) throw error;
+        diskFull = error as Error;
+      }
       if (isAborted(signal)) throw cancelled(signal);
     }
+    if (diskFull !== undefined) throw diskFull;
   } catch (error) {
     if (isAborted(signal) && !isKolejkaError(error, 'KOLEJKA_TOO_LARGE')) throw cancelled(signal);
     throw error;

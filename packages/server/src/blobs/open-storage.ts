@@ -16,6 +16,8 @@ export interface OpenStorageOptions {
   db?: string;
   /** Blob directory. Default `<home>/blobs`, or GridFS when the store is MongoDB. */
   blobsDir?: string;
+  /** SQLite: `full` (default) or `normal`; see `OpenStoreOptions`. */
+  sqliteSynchronous?: 'full' | 'normal';
   logger?: Logger;
 }
 
@@ -24,6 +26,9 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
   const store = await openStore({
     home: options.home,
     ...(options.db === undefined ? {} : { url: options.db }),
+    ...(options.sqliteSynchronous === undefined
+      ? {}
+      : { sqliteSynchronous: options.sqliteSynchronous }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   try {

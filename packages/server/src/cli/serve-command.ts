@@ -74,6 +74,53 @@ export function serveBuilder(yargs: Argv) {
       describe:
         'How long a stop waits for requests in flight [env KOLEJKA_SHUTDOWN_TIMEOUT, default 10s]',
     })
+    .option('headers-timeout', {
+      type: 'string',
+      describe:
+        "Time a client has to send a request's headers [env KOLEJKA_HEADERS_TIMEOUT, default 30s]",
+    })
+    .option('body-timeout', {
+      type: 'string',
+      describe:
+        'Longest silence while a request body arrives; a stalled upload is cut off [env KOLEJKA_BODY_TIMEOUT, default 30s]',
+    })
+    .option('request-timeout', {
+      type: 'string',
+      describe:
+        'Time to receive a whole request, body included (0: none; raise it for huge uploads on slow links) [env KOLEJKA_REQUEST_TIMEOUT, default 1H]',
+    })
+    .option('max-connections-per-address', {
+      type: 'number',
+      describe:
+        'Open connections one client address may hold; more get 503 [env KOLEJKA_MAX_CONNECTIONS_PER_ADDRESS, default 256]',
+    })
+    .option('login-attempts-per-minute', {
+      type: 'number',
+      describe:
+        'Password logins per minute per client address and per user name; more get 429 with Retry-After (tokens are not limited) [env KOLEJKA_LOGIN_ATTEMPTS_PER_MINUTE, default 30]',
+    })
+    .option('metrics-token', {
+      type: 'string',
+      describe:
+        'Restrict /metrics to requests with "Authorization: Bearer <this>" (prefer the env or the config file: flags show in ps) [env KOLEJKA_METRICS_TOKEN, default: open]',
+    })
+    .option('metrics-address', {
+      type: 'string',
+      array: true,
+      describe:
+        'Restrict /metrics to this client address (repeatable; with --metrics-token, either is enough) [env KOLEJKA_METRICS_ADDRESSES, default: open]',
+    })
+    .option('callback-loopback', {
+      type: 'boolean',
+      describe:
+        'Allow task callbacks to loopback hosts (localhost, 127.0.0.0/8, ::1, names resolving there) that --callback-host lists [env KOLEJKA_CALLBACK_LOOPBACK, default false]',
+    })
+    .option('sqlite-synchronous', {
+      type: 'string',
+      choices: ['full', 'normal'],
+      describe:
+        'SQLite: full syncs every commit (an acknowledged task survives a power cut); normal only at checkpoints (survives a process crash), faster [env KOLEJKA_SQLITE_SYNCHRONOUS, default full]',
+    })
     .option('log-level', {
       type: 'string',
       choices: ['error', 'warn', 'info', 'debug'],
@@ -86,8 +133,11 @@ type ServeArgs = Awaited<ReturnType<typeof serveBuilder>['argv']>;
 function flagsOf(argv: ServeArgs): ServerOptions {
   if (argv.port !== undefined && !Number.isInteger(argv.port))
     throw new UsageError('--port must be a whole number');
-  if (argv['max-attempts'] !== undefined && !Number.isInteger(argv['max-attempts']))
-    throw new UsageError('--max-attempts must be a whole number');
+  for (const name of ['max-attempts', 'max-connections-per-address'] as const) {
+    const value = argv[name];
+    if (value !== undefined && !Number.isInteger(value))
+      throw new UsageError(`--${name} must be a whole number`);
+  }
   const flags: ServerOptions = {
     host: argv.host,
     port: argv.port,
@@ -107,6 +157,15 @@ function flagsOf(argv: ServeArgs): ServerOptions {
     sessionMaxAge: argv['session-max-age'],
     trustProxy: argv['trust-proxy'],
     shutdownTimeout: argv['shutdown-timeout'],
+    headersTimeout: argv['headers-timeout'],
+    bodyTimeout: argv['body-timeout'],
+    requestTimeout: argv['request-timeout'],
+    maxConnectionsPerAddress: argv['max-connections-per-address'],
+    loginAttemptsPerMinute: argv['login-attempts-per-minute'],
+    metricsToken: argv['metrics-token'],
+    metricsAddresses: argv['metrics-address'],
+    callbackLoopback: argv['callback-loopback'],
+    sqliteSynchronous: argv['sqlite-synchronous'],
     logLevel: argv['log-level'],
   };
   return flags;
@@ -124,6 +183,10 @@ export async function serve(argv: ServeArgs, io: CliIo): Promise<void> {
     ...(options.db === undefined ? {} : { db: options.db }),
     ...(options.blobs === undefined ? {} : { blobsDir: options.blobs }),
     settings: options.settings,
+    http: options.http,
+    ...(options.sqliteSynchronous === undefined
+      ? {}
+      : { sqliteSynchronous: options.sqliteSynchronous }),
     shutdownTimeoutMs: options.shutdownTimeoutMs,
     logger,
   });

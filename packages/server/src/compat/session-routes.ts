@@ -1,9 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import { dumpLimits, type Logger } from '@kolejka/spec';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
 import { verifyPassword } from '../accounts/passwords.js';
 import { requirePrincipal } from '../accounts/principal.js';
 import { endSession, openSession } from '../accounts/sessions.js';
 import { parseJsonBody, readBody } from '../http/body.js';
+import { clientAddress } from '../http/client-address.js';
 import { doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
 import type { Store } from '../store/store.js';
@@ -15,6 +17,7 @@ export interface CompatSessionPorts {
   clock: () => Date;
   logger: Logger;
   settings: Pick<ServerSettings, 'sessionMaxAgeMs' | 'maxLimits'>;
+  loginThrottle: Pick<LoginThrottle, 'take'>;
 }
 
 const MAX_LOGIN_BYTES = 64 * 1024;
@@ -52,6 +55,7 @@ function register(router: Router, ports: CompatSessionPorts): void {
 
   router.post('/login/', async (req, res) => {
     const { username, password } = await loginFields(req);
+    ports.loginThrottle.take(clientAddress(req), username);
     const user = await ports.store.getUser(username);
     if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {
       ports.logger.info('login refused', { username, api: 'compat' });
@@ -116,7 +120,11 @@ const PATHS: OpenApiPaths = {
           },
         },
       },
-      responses: { '200': doc.json(doc.ref('CompatEnvelope')), '403': doc.empty('CSRF') },
+      responses: {
+        '200': doc.json(doc.ref('CompatEnvelope')),
+        '403': doc.empty('CSRF'),
+        '429': doc.json(doc.ref('CompatEnvelope'), 'Too many attempts (Retry-After)'),
+      },
     },
   },
   '/logout/': {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { KolejkaError, isKolejkaError, type ErrorCode, type Logger } from '@kolejka/spec';
+import { diskFullCode, errnoOf } from './disk-full.js';
 
 /** The HTTP status of each error code: the one mapping of the API. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -53,8 +54,21 @@ function errorStyleOf(res: Response): ErrorStyle {
   return (res.locals as Record<symbol, ErrorStyle | undefined>)[STYLE] ?? 'v1';
 }
 
-/** Turns anything thrown into a KolejkaError; unknown errors become KOLEJKA_INTERNAL. */
+/**
+ * Turns anything thrown into a KolejkaError; unknown errors become KOLEJKA_INTERNAL, except
+ * a full disk anywhere in the cause chain: 507 naming it, so whoever reads the client's
+ * error knows what to fix.
+ */
 export function asKolejkaError(error: unknown): KolejkaError {
+  const diskFull = error instanceof HttpError ? undefined : diskFullCode(error);
+  if (diskFull !== undefined) {
+    return new HttpError(
+      507,
+      'KOLEJKA_UNAVAILABLE',
+      `No space left on the server's disk (${diskFull})`,
+      { cause: error, details: { cause: diskFull } },
+    );
+  }
   if (isKolejkaError(error)) return error;
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status;
   // Errors of Express itself (for example a malformed URI) carry a 4xx status.
@@ -124,6 +138,14 @@ function sendCompat(res: Response, error: KolejkaError, status: number): void {
 /** The one error middleware: maps KolejkaError codes to statuses and writes the body. */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next) => {
+    if (req.socket.destroyed || (req.destroyed && !req.complete)) {
+      // The client went away (for example mid-upload): nobody to answer, nothing broken.
+      logger.debug('client disconnected during the request', {
+        method: req.method,
+        path: req.path,
+      });
+      return;
+    }
     if (res.headersSent) {
       // The reply is half written (a stream failed): all that is left is to cut it off.
       logger.warn('reply failed after its start', { path: req.path, error: String(error) });
@@ -137,6 +159,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
         method: req.method,
         path: req.path,
         code: kolejkaError.code,
+        ...(errnoOf(error) === undefined ? {} : { cause: errnoOf(error) }),
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
     }

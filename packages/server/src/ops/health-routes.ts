@@ -3,15 +3,17 @@ import type { Logger } from '@kolejka/spec';
 import { sendJson } from '../http/errors.js';
 import { doc, type OpenApiPaths, type RouteModule } from '../http/route-module.js';
 import type { Store } from '../store/store.js';
+import { checkMetricsAccess, type MetricsAccessSettings } from './metrics-access.js';
 import type { Metrics } from './metrics.js';
 
 export interface HealthPorts {
   store: Store;
   logger: Logger;
   metrics: Metrics;
+  settings: MetricsAccessSettings;
 }
 
-/** `/healthz` (the store answers) and `/metrics` (Prometheus text). Both anonymous. */
+/** `/healthz` (the store answers) and `/metrics` (Prometheus text, restricted when set up so). */
 export function healthRoutes(ports: HealthPorts): RouteModule {
   return { api: 'ops', register: (router) => register(router, ports), paths: PATHS };
 }
@@ -27,7 +29,8 @@ function register(router: Router, ports: HealthPorts): void {
     }
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    checkMetricsAccess(req, ports.settings);
     const text = await ports.metrics.render(ports.store);
     res.status(200).setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
     res.end(text);
@@ -53,8 +56,13 @@ const PATHS: OpenApiPaths = {
       operationId: 'metrics',
       summary:
         'Prometheus metrics: kolejka_tasks{state}, kolejka_blobs, kolejka_blob_bytes, kolejka_http_request_duration_seconds{method,route,status}',
-      security: [],
-      responses: { '200': { description: 'Prometheus text', content: { 'text/plain': {} } } },
+      security: [{}, { bearer: [] }],
+      description:
+        'Anonymous unless the server sets a metrics token (then `Authorization: Bearer <it>`) or metrics addresses.',
+      responses: {
+        '200': { description: 'Prometheus text', content: { 'text/plain': {} } },
+        ...doc.errors(403),
+      },
     },
   },
 };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noopLogger, type Logger } from '@kolejka/spec';
+import { resolvesToLoopback } from '../http/loopback.js';
 import type { ServerSettings } from '../server-settings.js';
 import type { ResultRecord, TaskRecord } from '../store/store.js';
 
@@ -7,6 +8,7 @@ export interface CallbackDispatcherOptions {
   settings: Pick<
     ServerSettings,
     | 'callbackHosts'
+    | 'callbackLoopback'
     | 'callbackAttempts'
     | 'callbackBackoffMs'
     | 'callbackTimeoutMs'
@@ -66,6 +68,13 @@ export class CallbackDispatcher {
     const { callbackAttempts, callbackBackoffMs, callbackTimeoutMs, callbackUserAgent } =
       this.#settings;
     const meta = { task: taskKey, url: shownUrl(url) };
+    // Also a listed name that resolves to this machine (checked again at every delivery:
+    // DNS answers change). A resolver that lies between this and fetch's own lookup is
+    // beyond this check.
+    if (!this.#settings.callbackLoopback && (await resolvesToLoopback(url.hostname))) {
+      this.#logger.warn('callback skipped: host on loopback', meta);
+      return;
+    }
     for (let attempt = 1; attempt <= callbackAttempts; attempt++) {
       const willRetry = attempt < callbackAttempts;
       try {

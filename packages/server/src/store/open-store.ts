@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** SQLite: how long a write waits for another process's lock. Default 5000. */
   busyTimeoutMs?: number;
+  /** SQLite: `full` (every commit synced, the default) or `normal` (see `SqliteStoreOptions`). */
+  sqliteSynchronous?: 'full' | 'normal';
   /** MongoDB: how long to look for a usable server at open. Default 10000. */
   connectTimeoutMs?: number;
 }
@@ -60,6 +62,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         path: location.path,
         ...logger,
         ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+        ...(options.sqliteSynchronous === undefined
+          ? {}
+          : { synchronous: options.sqliteSynchronous }),
       });
     }
     case 'mongodb': {

@@ -7,12 +7,18 @@ import {
   type TaskSpec,
   type ValidationIssue,
 } from '@kolejka/spec';
+import { isLoopbackHost } from '../http/loopback.js';
 import type { ServerSettings } from '../server-settings.js';
 
 /** The server settings a task is checked against. */
 export type TaskPolicySettings = Pick<
   ServerSettings,
-  'imageRegexes' | 'imagePatterns' | 'callbackHosts' | 'defaultLimits' | 'maxLimits'
+  | 'imageRegexes'
+  | 'imagePatterns'
+  | 'callbackHosts'
+  | 'callbackLoopback'
+  | 'defaultLimits'
+  | 'maxLimits'
 >;
 
 /**
@@ -64,6 +70,12 @@ export function taskPolicyIssues(task: TaskSpec, settings: TaskPolicySettings): 
       issues.push({
         path: '/callback_url',
         message: `host ${JSON.stringify(host)} is not allowed for callbacks (allowed: ${settings.callbackHosts.join(', ') || 'none'})`,
+      });
+    } else if (!settings.callbackLoopback && isLoopbackHost(host)) {
+      // A callback to the server's own machine reaches services that trust local callers.
+      issues.push({
+        path: '/callback_url',
+        message: `host ${JSON.stringify(host)} is on loopback: refused unless the server allows loopback callbacks (--callback-loopback)`,
       });
     }
   }

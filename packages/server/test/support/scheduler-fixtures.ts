@@ -68,6 +68,8 @@ export function useSchedulerServer(options: {
   idPrefix: string;
   /** Options every foreman of the suite starts with (a test's options win). */
   foremanDefaults?: Partial<SimForemanOptions>;
+  /** SQLite sync level (default: the store's, `full`). */
+  sqliteSynchronous?: 'full' | 'normal';
 }): SchedulerFixture {
   let server: TestServer | undefined;
   const foremen: SimForeman[] = [];
@@ -77,7 +79,12 @@ export function useSchedulerServer(options: {
     return server;
   };
   beforeAll(async () => {
-    server = await startTestServer({ settings: options.settings });
+    server = await startTestServer({
+      settings: options.settings,
+      ...(options.sqliteSynchronous === undefined
+        ? {}
+        : { sqliteSynchronous: options.sqliteSynchronous }),
+    });
   });
   afterEach(async () => {
     await Promise.all(foremen.splice(0).map((foreman) => foreman.close()));

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@kolejka/spec';
+import type { HttpLimits } from '../../src/http/connection-limits.js';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { newTokenId, newTokenSecret, sha256Hex } from '../../src/accounts/tokens.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -45,16 +46,28 @@ export async function startTestServer(
     users?: Record<string, Role[]>;
     logger?: Logger;
     clock?: () => Date;
+    http?: Partial<HttpLimits>;
+    /** Blob directory (default: in the temp home). */
+    blobsDir?: string;
+    /** SQLite sync level (default: the store's, `full`). */
+    sqliteSynchronous?: 'full' | 'normal';
   } = {},
 ): Promise<TestServer> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-server-'));
-  const storage = await openStorage({ home });
+  const storage = await openStorage({
+    home,
+    ...(options.blobsDir === undefined ? {} : { blobsDir: options.blobsDir }),
+    ...(options.sqliteSynchronous === undefined
+      ? {}
+      : { sqliteSynchronous: options.sqliteSynchronous }),
+  });
   const server = await startServer({
     storage,
     port: 0,
     settings: { leaseSweepIntervalMs: 60_000, ...(options.settings ?? {}) },
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.http === undefined ? {} : { http: options.http }),
   });
   sharedHash ??= hashPassword(TEST_PASSWORD);
   const passwordHash = await sharedHash;

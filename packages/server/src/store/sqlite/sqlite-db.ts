@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import { KolejkaError } from '@kolejka/spec';
 
+/** `PRAGMA synchronous` of every connection: `full` (the default) or `normal`. */
+export type SqliteSynchronous = 'full' | 'normal';
+
 export type SqliteParams = Record<string, string | number | bigint | Buffer | null>;
 
 /**
@@ -17,15 +20,16 @@ export class SqliteDb {
   /** Inside a group-commit transaction (see SqliteWriteBatch): writes run in its savepoints. */
   private isBatching = false;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  constructor(path: string, busyTimeoutMs: number, synchronous: SqliteSynchronous = 'full') {
     this.busyTimeoutMs = busyTimeoutMs;
     try {
       this.connection = new Database(path, { timeout: busyTimeoutMs });
-      // WAL lets readers run while one process writes; NORMAL syncs at checkpoints only,
-      // which loses nothing when a process crashes (only an OS crash can drop the last
-      // commits); foreign keys are per connection and off by default.
+      // WAL lets readers run while one process writes. FULL syncs the WAL at every commit,
+      // so an acknowledged write survives a power cut; NORMAL syncs at checkpoints only
+      // (a process crash loses nothing, an OS crash or power cut can drop the last
+      // commits). Foreign keys are per connection and off by default.
       this.connection.pragma('journal_mode = WAL');
-      this.connection.pragma('synchronous = NORMAL');
+      this.connection.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.connection.pragma('foreign_keys = ON');
     } catch (error) {
       throw mapSqliteError(error, busyTimeoutMs, `open the SQLite database ${path}`);

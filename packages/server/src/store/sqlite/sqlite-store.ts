@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
 import { StoreFacade, bindStore } from '../store-facade.js';
@@ -7,7 +7,7 @@ import type { Store } from '../store.js';
 import * as accounts from './sqlite-accounts.js';
 import * as blobs from './sqlite-blobs.js';
 import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
-import { SqliteDb } from './sqlite-db.js';
+import { SqliteDb, type SqliteSynchronous } from './sqlite-db.js';
 import * as events from './sqlite-events.js';
 import * as foremen from './sqlite-foremen.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -35,6 +35,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** How often `waitForChange` looks at `PRAGMA data_version` while someone waits. Default 10. */
   pollIntervalMs?: number;
+  /**
+   * `full`: every commit is synced to disk before it is acknowledged (survives a power
+   * cut). `normal`: synced at checkpoints (survives a process crash only). Default `full`.
+   */
+  synchronous?: SqliteSynchronous;
   logger?: Logger;
 }
 
@@ -42,6 +47,7 @@ export interface ResolvedSqliteStoreOptions {
   path: string;
   busyTimeoutMs: number;
   pollIntervalMs: number;
+  synchronous: SqliteSynchronous;
   logger: Logger;
 }
 
@@ -50,6 +56,7 @@ export function resolveSqliteStoreOptions(options: SqliteStoreOptions): Resolved
     path: options.path,
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     pollIntervalMs: options.pollIntervalMs ?? 10,
+    synchronous: options.synchronous ?? 'full',
     logger: options.logger ?? noopLogger,
   };
 }
@@ -77,8 +84,8 @@ export class SqliteStore extends StoreFacade implements Store {
     super();
     this.options = options;
     if (options.path !== ':memory:' && !options.path.startsWith('file:'))
-      mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    this.db = new SqliteDb(options.path, options.busyTimeoutMs);
+      createPrivateFile(options.path);
+    this.db = new SqliteDb(options.path, options.busyTimeoutMs, options.synchronous);
     try {
       const from = migrate(this.db, options.path);
       if (from !== SCHEMA_VERSION)
@@ -105,6 +112,13 @@ export class SqliteStore extends StoreFacade implements Store {
   }
 
   /** What the group commit did so far: transactions, writes, the largest batch. */
+  /** The connection's journal mode and sync level as SQLite reports them (logs, tests). */
+  connectionSettings(): { journalMode: string; synchronous: string } {
+    const pragma = (name: string): unknown => this.db.connection.pragma(name, { simple: true });
+    const synchronous = ['off', 'normal', 'full', 'extra'][Number(pragma('synchronous'))];
+    return { journalMode: String(pragma('journal_mode')), synchronous: synchronous ?? 'unknown' };
+  }
+
   get writeStats(): Readonly<WriteBatchStats> {
     return this.batch.stats;
   }
@@ -162,5 +176,19 @@ export class SqliteStore extends StoreFacade implements Store {
     this.watcher.close();
     this.db.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * Creates the database file (and its directories) readable by its owner only: tasks,
+ * results and password hashes live there. SQLite gives the -wal and -shm files the mode of
+ * the database. An existing file keeps its mode.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+  } catch {
+    // Unwritable (a read-only copy, a directory): SQLite's own error says it better.
   }
 }
