@@ -236,6 +236,20 @@ describe('running', () => {
     expect((await readResult(result)).limits).toMatchObject({ cpus: 1, cpus_offset: 1 });
   });
 
+  it('a fork bomb that dies at once reports pids_limit with the failures read at its exit', async () => {
+    const { task, result } = fresh('forkbomb');
+    await writeTaskDir(
+      task,
+      busyboxTask(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done'], {
+        limits: { pids: 6, network: false },
+      }),
+    );
+    const run = await worker.execute(task, result);
+    expect(run.result).not.toBe(0);
+    expect(run.stats.pids.failures).toBeGreaterThan(0);
+    expect(run.termination?.reason).toBe('pids_limit');
+  });
+
   it('says when the storage limit was not enforced, leaving it out of the limits', async () => {
     const { task, result } = fresh('storage');
     await writeTaskDir(task, busyboxTask(['true'], { limits: { storage: '1G' } }));
