@@ -131,13 +131,25 @@ describe('tasks', () => {
       { 'run.sh': 'x' },
       { files: { 'run.sh': null, 'gone.txt': null, link: null } },
     );
-    await symlink(path.join(outside, 'secret'), path.join(fixed, 'link'));
+    // A task dir is the user's: its links are followed (kolejka-judge makes them), so the
+    // link here leads to something that is no regular file. A result dir's link that leads
+    // outside is refused below.
+    await symlink(outside, path.join(fixed, 'link'));
     const second = await failure(client.putTask(fixed));
     expect(second.issues.map((issue) => issue.path).sort()).toEqual([
       '/files/gone.txt/path',
       '/files/link/path',
     ]);
-    expect(second.message).toContain('leads outside the directory');
+    expect(second.message).toContain('"link" is not a regular file');
+    const result = await tempDir();
+    await writeFile(
+      path.join(result, 'kolejka_result.json'),
+      JSON.stringify({ files: { link: null } }),
+    );
+    await symlink(path.join(outside, 'secret'), path.join(result, 'link'));
+    const third = await failure(client.uploadResult('0'.repeat(32), result));
+    expect(third.issues.map((issue) => issue.path)).toEqual(['/files/link/path']);
+    expect(third.message).toContain('leads outside the directory');
     expect(await blobUploadCount(server.url)).toBe(before);
   });
 

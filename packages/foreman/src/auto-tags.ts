@@ -102,6 +102,15 @@ export function autoTags(input: AutoTagsInput): string[] {
   return [...tags].sort();
 }
 
+/**
+ * The tags with `cpus:<count>` saying the CPUs the foreman gives tasks (`--cpus`, the
+ * capacity), not the machine's: a task that requires `cpus:4` needs 4 CPUs it can get.
+ */
+export function withCpusTag(tags: readonly string[], cpus: number | undefined): string[] {
+  if (cpus === undefined) return [...tags];
+  return [...tags.filter((tag) => !tag.startsWith('cpus:')), `cpus:${cpus}`].sort();
+}
+
 /** Automatic tags of this machine; `gpuNames` come from GPU detection (nvidia-smi). */
 export async function detectAutoTags(gpuNames: readonly string[] = []): Promise<string[]> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');

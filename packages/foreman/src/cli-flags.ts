@@ -38,7 +38,7 @@ export function withForemanFlags<T>(yargs: Argv<T>) {
     .option('auto-tags', {
       type: 'boolean',
       describe:
-        'Add cpu:, cpus:, gpu:, hostname:, kernel: tags (--no-auto-tags: off) [default true]',
+        'Add cpu:, cpus: (the --cpus given, else the machine), gpu:, hostname:, kernel: tags (--no-auto-tags: off) [default true]',
     })
     .option('concurrency', {
       type: 'string',

@@ -161,6 +161,7 @@ class ForemanDaemon implements Foreman {
         tasks: this.tasks,
         state: this.state,
         assignments: this.assignments,
+        unenforcedLimits: local.unenforcedLimits,
         fail: this.fail,
       });
       for (const task of this.tasks.values()) this.uploads.retryNow(task);

@@ -9,7 +9,7 @@ import {
 } from '@kolejka/client';
 import { KolejkaError, noopLogger, parseCount, type Limits, type Logger } from '@kolejka/spec';
 import { DEFAULT_CONTAINER_NAME_PREFIX, DEFAULT_OUTPUT_LIMIT_BYTES } from '@kolejka/worker';
-import { detectAutoTags } from './auto-tags.js';
+import { detectAutoTags, withCpusTag } from './auto-tags.js';
 import { resolveCapacity } from './capacity.js';
 import { readForemanConf, splitList } from './foreman-conf.js';
 import { detectMachine, type MachineResources } from './machine.js';
@@ -194,7 +194,10 @@ export async function resolveForemanOptions(
   const autoTagsOn = options.autoTags ?? conf.autoTags ?? true;
   const configuredTags = options.tags ?? env.tags ?? conf.tags ?? [];
   const automatic = autoTagsOn
-    ? await (context.autoTags ?? detectAutoTags)(machine.gpus.map((gpu) => gpu.name))
+    ? withCpusTag(
+        await (context.autoTags ?? detectAutoTags)(machine.gpus.map((gpu) => gpu.name)),
+        capacity.cpus,
+      )
     : [];
   const concurrency =
     positive('concurrency', options.concurrency ?? env.concurrency ?? conf.concurrency) ??

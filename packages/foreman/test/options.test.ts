@@ -119,6 +119,12 @@ describe('resolveForemanOptions', () => {
     expect(layered.username).toBeUndefined();
   });
 
+  it("tags cpus:N with the CPUs given by --cpus, not the machine's", async () => {
+    const options = await resolveForemanOptions({ token: 't', limits: { cpus: 3 } }, context());
+    expect(options.capacity.cpus).toBe(3);
+    expect(options.tags).toEqual(['cpus:3', 'hostname:node7']);
+  });
+
   it('names the file, section and key of a bad value', async () => {
     const conf = path.join(home, 'custom.conf');
     await writeFile(conf, '[foreman]\nmemory = 4Gi\n');

@@ -19,6 +19,12 @@ export interface ResultSpec {
   files: FilesSpec;
   /** Kolejka's extension: why the command ended. */
   termination?: Termination;
+  /**
+   * Kolejka's extension: limits the task asked for that the worker could not enforce (e.g.
+   * `storage` without overlay2 on xfs with pquota). They are left out of `limits`, which
+   * holds the limits the task really ran under.
+   */
+  unenforced_limits?: string[];
 }
 
 export interface ResultSpecJson {
@@ -31,6 +37,7 @@ export interface ResultSpecJson {
   stderr?: string;
   files: FilesSpec;
   termination?: Termination;
+  unenforced_limits?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -67,6 +74,8 @@ export function parseResult(json: unknown): ResultSpec {
     if (typeof termination.signal === 'string') result.termination.signal = termination.signal;
     if (typeof termination.message === 'string') result.termination.message = termination.message;
   }
+  const unenforced = source.unenforced_limits as string[] | null | undefined;
+  if (unenforced) result.unenforced_limits = [...unenforced];
   return result;
 }
 
@@ -83,5 +92,7 @@ export function dumpResult(result: ResultSpec): ResultSpecJson {
   if (result.stdout !== undefined) json.stdout = result.stdout;
   if (result.stderr !== undefined) json.stderr = result.stderr;
   if (result.termination !== undefined) json.termination = { ...result.termination };
+  if (result.unenforced_limits !== undefined)
+    json.unenforced_limits = [...result.unenforced_limits];
   return json;
 }

@@ -11,6 +11,8 @@ export const TERMINATION_REASONS = [
   'time_limit',
   /** The kernel's OOM killer ended it at the `memory` limit. */
   'memory_limit',
+  /** It failed after the `pids` limit refused it a process or thread (`stats.pids.failures`). */
+  'pids_limit',
   /** stdout/stderr grew beyond the worker's cap; output was truncated and the command killed. */
   'output_limit',
   /** The command could not be started (missing image, bad executable, …); see `message`. */

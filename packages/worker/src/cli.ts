@@ -91,7 +91,8 @@ async function parseWithYargs(argv: string[]): Promise<number> {
           .positional('task', {
             type: 'string',
             demandOption: true,
-            describe: 'task directory (kolejka_task.json and its files)',
+            describe:
+              'task directory (kolejka_task.json and its files; symbolic links are followed, as kolejka-judge makes them)',
           })
           .positional('result', {
             type: 'string',

@@ -6,6 +6,7 @@ export {
   type WorkerEvent,
 } from './options.js';
 export { detectGpus, type GpuInfo } from './host-probes.js';
+export { storageQuotaPossible } from './execution/host-preparation.js';
 export { DockerClient, type DockerClientOptions, type DockerEndpoint } from './docker/client.js';
 export { openDockerEngine, type OpenedEngine } from './docker/open-engine.js';
 export type { DockerEngine } from './docker/engine.js';

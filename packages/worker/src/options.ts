@@ -28,6 +28,13 @@ export interface ExecuteOptions {
   onEvent?: (event: WorkerEvent) => void;
   /** Move the task's files instead of copying them, then delete the task dir (as the original). */
   consume?: boolean;
+  /**
+   * Follow symbolic links in the task dir wherever they lead, as the original worker: a
+   * user's task dir is theirs (kolejka-judge writes links to absolute paths). Default true;
+   * a foreman passes false, since its task dirs are made from what a server sent.
+   * Links that task code made in the result dir are never followed.
+   */
+  shouldFollowLinks?: boolean;
   /** Start of the container's name (the task id and a random suffix follow). Default
    * `kolejka-worker-`; a foreman uses its own to tell its containers apart. */
   containerNamePrefix?: string;
@@ -43,6 +50,7 @@ export interface ResolvedExecuteOptions {
   signal?: AbortSignal;
   onEvent: (event: WorkerEvent) => void;
   consume: boolean;
+  shouldFollowLinks: boolean;
   containerNamePrefix: string;
   labels: Record<string, string>;
 }
@@ -77,6 +85,7 @@ export function resolveExecuteOptions(
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent: options.onEvent ?? (() => {}),
     consume: options.consume ?? false,
+    shouldFollowLinks: options.shouldFollowLinks ?? true,
     containerNamePrefix,
     labels: { ...(options.labels ?? {}) },
   };

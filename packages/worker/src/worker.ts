@@ -123,7 +123,10 @@ export function createWorker(options: WorkerOptions = {}): Worker {
       void Promise.all([engineReady, cgroupsReady])
         .then(([engine, found]) => (found ? getInfo(engine) : undefined))
         .catch(() => undefined); // a failure is reported where the info is used
-      const valid = await readValidTask(taskDir, logger);
+      const valid = await readValidTask(taskDir, {
+        shouldFollowLinks: resolved.shouldFollowLinks,
+        logger,
+      });
       await checkResultDir(resultDir, valid.taskDir);
       const limits = await effectiveLimits(
         valid.task.limits,

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResult } from '@kolejka/spec';
+import { makeJudgeTaskDir } from '../../../test/support/judge-task-dir.js';
 import {
   EXAMPLES_DIR,
   busyboxTask,
@@ -50,6 +51,16 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 describe('kolejka-worker execute', () => {
+  it('runs a kolejka-judge task dir of links to absolute paths', async () => {
+    const task = path.join(tmp.dir, 'judge-task');
+    const result = path.join(tmp.dir, 'judge-result');
+    await makeJudgeTaskDir(task, path.join(tmp.dir, 'judge-sources'));
+    const run = cli(['execute', task, result]);
+    expect(run.status, run.stderr).toBe(0);
+    const spec = await readResult(result);
+    expect(Object.keys(spec.files).sort()).toEqual(['console.txt', 'jailed_task.json']);
+  });
+
   it('runs a task, prints a one-line summary and exits 0', async () => {
     const result = path.join(tmp.dir, 'hello-result');
     const run = cli([

@@ -88,6 +88,17 @@ describe('measured against the limits', () => {
     expect(results.get('forkbomb')?.stats.pids.max_usage).toBeGreaterThanOrEqual(60);
   });
 
+  it('forkbomb reports the refused threads (read at its exit) and pids_limit', () => {
+    const forkbomb = results.get('forkbomb');
+    expect(forkbomb?.stats.pids.failures).toBeGreaterThan(0);
+    expect(forkbomb?.termination?.reason).toBe('pids_limit');
+  });
+
+  it("rambomb's memory peak is its own: never above its limit", () => {
+    const rambomb = results.get('rambomb');
+    expect(rambomb?.stats.memory.max_usage).toBeLessThanOrEqual(rambomb?.limits.memory ?? 0);
+  });
+
   it('outputbomb stops at the output cap, with the file truncated there', async () => {
     const size = (await readFile(path.join(tmp.dir, 'results', 'outputbomb', 'console.txt')))
       .length;

@@ -36,6 +36,26 @@ describe('termination reasons', () => {
     });
   });
 
+  it('pids_limit: a failed status after the pids limit refused a fork, by exit or signal', () => {
+    expect(
+      decideTermination({ exitCode: 3, oomKilled: false, pidsFailures: 5, pidsLimit: 64 }),
+    ).toEqual({
+      reason: 'pids_limit',
+      message: 'the pids limit of 64 refused 5 process(es) or thread(s)',
+    });
+    expect(decideTermination({ exitCode: 134, oomKilled: false, pidsFailures: 1 })).toMatchObject({
+      reason: 'pids_limit',
+      signal: 'SIGABRT',
+    });
+    // A clean exit after refused forks is an exit; an OOM kill is the memory limit.
+    expect(decideTermination({ exitCode: 0, oomKilled: false, pidsFailures: 9 })).toEqual({
+      reason: 'exited',
+    });
+    expect(decideTermination({ exitCode: 137, oomKilled: true, pidsFailures: 9 })).toMatchObject({
+      reason: 'memory_limit',
+    });
+  });
+
   it('memory_limit: a failed status with an OOM kill', () => {
     expect(decideTermination({ exitCode: 137, oomKilled: true, oomKills: 1 })).toMatchObject({
       reason: 'memory_limit',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKolejkaError, readResult } from '@kolejka/spec';
 import type { WorkerEvent } from '../src/options.js';
+import { storageQuotaPossible } from '../src/execution/host-preparation.js';
 import { createWorker } from '../src/worker.js';
 import { docker } from '../../../test/support/docker-cli.js';
 import {
@@ -84,8 +85,9 @@ describe('invalid tasks are refused before anything is touched', () => {
     await writeTaskDir(task, busyboxTask(['true'], { files: { x: 'link' } }));
     const { symlink } = await import('node:fs/promises');
     await symlink('/etc/hostname', path.join(task, 'link'));
+    // As a foreman runs it: a task dir made from what a server sent follows no link out.
     await expectError(
-      worker.execute(task, result),
+      worker.execute(task, result, { shouldFollowLinks: false }),
       'KOLEJKA_VALIDATION',
       /files\.x\.path "link" leads outside/,
     );
@@ -232,6 +234,40 @@ describe('running', () => {
     await worker.execute(task, result, { limits: { cpus_offset: 1 } });
     expect(await readFile(path.join(result, 'out.txt'), 'utf8')).toBe('1\n');
     expect((await readResult(result)).limits).toMatchObject({ cpus: 1, cpus_offset: 1 });
+  });
+
+  it('a fork bomb that dies at once reports pids_limit with the failures read at its exit', async () => {
+    const { task, result } = fresh('forkbomb');
+    await writeTaskDir(
+      task,
+      busyboxTask(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done'], {
+        limits: { pids: 6, network: false },
+      }),
+    );
+    const run = await worker.execute(task, result);
+    expect(run.result).not.toBe(0);
+    expect(run.stats.pids.failures).toBeGreaterThan(0);
+    expect(run.termination?.reason).toBe('pids_limit');
+  });
+
+  it('says when the storage limit was not enforced, leaving it out of the limits', async () => {
+    const { task, result } = fresh('storage');
+    await writeTaskDir(task, busyboxTask(['true'], { limits: { storage: '1G' } }));
+    const info = JSON.parse((await docker(['info', '--format', '{{json .}}'])).stdout) as {
+      Driver?: string;
+      DriverStatus?: [string, string][];
+    };
+    const isEnforceable = storageQuotaPossible(info);
+    const run = await worker.execute(task, result);
+    expect(run.result).toBe(0);
+    const written = await readResult(result);
+    if (isEnforceable) {
+      expect(written.limits.storage).toBe(1024 ** 3);
+      expect(written.unenforced_limits).toBeUndefined();
+    } else {
+      expect(written.limits.storage).toBeUndefined();
+      expect(written.unenforced_limits).toEqual(['storage']);
+    }
   });
 
   it('moves the files and deletes the task dir with consume', async () => {

@@ -15,15 +15,26 @@ export interface LocalFile {
   source: string;
 }
 
+export interface LocalFilesOptions {
+  /**
+   * Follow symbolic links wherever they lead. A task dir the user made on this machine is
+   * theirs (kolejka-judge writes one of links to absolute paths, as the original client
+   * uploads); a result dir was written by task code, so its links must stay inside it.
+   */
+  shouldFollowLinks: boolean;
+}
+
 /**
  * Finds the local files a spec names (`path` relative to `dir`). Each must exist as a
- * regular file inside `dir` once symlinks are resolved: a task dir cannot smuggle a file
- * from elsewhere on the machine to the server. Files with only a `reference` stay remote.
- * Every problem is listed (with its JSON path) rather than only the first.
+ * regular file; unless links are followed, inside `dir` once symlinks are resolved (a
+ * result dir cannot smuggle a file from elsewhere on the machine to the server). Files
+ * with only a `reference` stay remote. Every problem is listed (with its JSON path) rather
+ * than only the first.
  */
 export async function localFiles(
   dir: string | undefined,
   files: FilesSpec,
+  options: LocalFilesOptions,
 ): Promise<{ local: LocalFile[]; issues: ValidationIssue[] }> {
   const issues: ValidationIssue[] = [];
   const local: LocalFile[] = [];
@@ -67,7 +78,7 @@ export async function localFiles(
       });
       continue;
     }
-    if (!isInside(root, real) || real === root) {
+    if (!options.shouldFollowLinks && (!isInside(root, real) || real === root)) {
       issues.push({
         path: `${pointer}/path`,
         message: `${JSON.stringify(file.path)} leads outside the directory (a symbolic link?)`,

@@ -81,13 +81,10 @@ export async function uploadResult(
 ): Promise<ResultSpecJson> {
   checkTaskKey(key);
   const spec = await readResult(dir);
-  const { files } = await uploadFiles(
-    ctx,
-    dir,
-    spec.files,
-    path.join(dir, RESULT_SPEC_FILE),
-    options,
-  );
+  const { files } = await uploadFiles(ctx, dir, spec.files, path.join(dir, RESULT_SPEC_FILE), {
+    ...options,
+    shouldFollowLinks: false,
+  });
   return dumpResult({ ...spec, id: key, files });
 }
 

@@ -63,7 +63,10 @@ export async function putTask(
     if (isKolejkaError(error, 'KOLEJKA_VALIDATION')) throw validationError(what, error.issues);
     throw error;
   }
-  const { files, uploadedCount } = await uploadFiles(ctx, dir, spec.files, what, options);
+  const { files, uploadedCount } = await uploadFiles(ctx, dir, spec.files, what, {
+    ...options,
+    shouldFollowLinks: true,
+  });
   let limits = capLimits(spec.limits, ctx.options.limits);
   if (options.limits !== undefined) {
     assertSchema('limits', options.limits, 'limits');

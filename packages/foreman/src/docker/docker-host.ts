@@ -5,6 +5,7 @@ import {
   inspectImage,
   openDockerEngine,
   pullImage,
+  storageQuotaPossible,
   type DockerEngine,
 } from '@kolejka/worker';
 
@@ -25,6 +26,8 @@ export interface DockerHost {
   pullImage(name: string, signal?: AbortSignal): Promise<void>;
   listImages(): Promise<LocalImage[]>;
   removeImage(name: string): Promise<void>;
+  /** Whether Docker can enforce a task's `storage` limit (overlay2 on xfs with pquota). */
+  isStorageLimitEnforceable?(): Promise<boolean>;
   /** Force-removes containers carrying this label (`key=value`); returns their names. */
   removeContainersLabelled(label: string): Promise<string[]>;
   /** Lets go of the engine client when the host opened it (idle connections). */
@@ -63,6 +66,7 @@ export async function createDockerHost(docker?: DockerEngine): Promise<DockerHos
         sizeBytes: image.Size,
       }));
     },
+    isStorageLimitEnforceable: async () => storageQuotaPossible(await engine.info()),
     async removeImage(name) {
       await engine.getImage(name).remove();
     },

@@ -6,6 +6,14 @@ import type { SpoolEntry } from '../tasks/work-dirs.js';
 import { createDockerHost, type DockerHost } from './docker-host.js';
 import { ImageBudget } from './image-budget.js';
 
+export interface LocalDocker {
+  docker: DockerHost;
+  images: ImageBudget | undefined;
+  spooled: SpoolEntry[];
+  /** Limits a task may ask for that this host cannot enforce (said in the hello). */
+  unenforcedLimits: string[];
+}
+
 /**
  * The start's Docker side: the engine checked, what an earlier run left cleaned up, and the
  * image budget opened (when the capacity has one). Returns the spooled results to upload.
@@ -14,9 +22,10 @@ export async function openLocalDocker(
   options: ResolvedForemanOptions,
   docker: DockerHost | undefined,
   logger: Logger,
-): Promise<{ docker: DockerHost; images: ImageBudget | undefined; spooled: SpoolEntry[] }> {
+): Promise<LocalDocker> {
   const host = docker ?? (await createDockerHost());
   await host.ping();
+  const unenforcedLimits = await unenforceableLimits(host, logger);
   const spooled = await recoverEarlierRun({
     id: options.id,
     tempDir: options.tempDir,
@@ -24,7 +33,8 @@ export async function openLocalDocker(
     logger,
   });
   const budgetBytes = options.capacity.image;
-  if (budgetBytes === undefined) return { docker: host, images: undefined, spooled };
+  if (budgetBytes === undefined)
+    return { docker: host, images: undefined, spooled, unenforcedLimits };
   const images = new ImageBudget({
     docker: host,
     budgetBytes,
@@ -34,5 +44,14 @@ export async function openLocalDocker(
     logger,
   });
   await images.open();
-  return { docker: host, images, spooled };
+  return { docker: host, images, spooled, unenforcedLimits };
+}
+
+async function unenforceableLimits(host: DockerHost, logger: Logger): Promise<string[]> {
+  if (host.isStorageLimitEnforceable === undefined || (await host.isStorageLimitEnforceable()))
+    return [];
+  logger.warn(
+    'the storage limit is not enforced on this host: it needs the overlay2 driver on xfs with pquota',
+  );
+  return ['storage'];
 }

@@ -22,6 +22,8 @@ export interface ForemanChannelPorts {
   tasks: ReadonlyMap<string, LocalTask>;
   state: WorkState;
   assignments: Assignments;
+  /** Limits this host cannot enforce (`storage` without xfs pquota), said in the hello. */
+  unenforcedLimits: readonly string[];
   /** The server refused this foreman for good. */
   fail: (error: KolejkaError) => void;
 }
@@ -44,6 +46,9 @@ export function openForemanChannel(ports: ForemanChannelPorts): ServerConnection
         tags: options.tags,
         capacity: dumpLimits(options.capacity),
         running: running(),
+        ...(ports.unenforcedLimits.length > 0
+          ? { unenforcedLimits: [...ports.unenforcedLimits] }
+          : {}),
         ...(state.isDraining ? { draining: true } : {}),
       }),
       heartbeat: () => ({ type: 'foreman:heartbeat', running: running() }),

@@ -109,6 +109,8 @@ async function runInWorker(
       pull: runtime.images === undefined && options.pull,
       tempDir: local.workDir.jailDir,
       outputLimitBytes: options.outputLimitBytes,
+      // The task dir was made from what the server sent: no link in it leads anywhere.
+      shouldFollowLinks: false,
       signal,
       onEvent,
       containerNamePrefix: options.containerNamePrefix,

@@ -42,6 +42,11 @@ export interface ForemanHello {
   capacity: LimitsJson;
   /** Tasks it still runs (after a reconnect): their leases are kept when still current. */
   running: TaskAttempt[];
+  /**
+   * Limits a task may ask for that this foreman's host cannot enforce (`storage` without
+   * overlay2 on xfs with pquota); such a task runs without them and its result says so.
+   */
+  unenforcedLimits?: string[];
   /** The foreman itself is draining (SIGTERM): send nothing new. */
   draining?: boolean;
 }

@@ -56,6 +56,11 @@ export const foremanMessageSchema = {
         tags: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 1000 } },
         capacity: limitsSchema,
         running: taskAttempts,
+        unenforcedLimits: {
+          type: 'array',
+          maxItems: 100,
+          items: { type: 'string', maxLength: 100 },
+        },
         draining: { type: 'boolean' },
       },
       ['protocols', 'foremanId', 'version', 'tags', 'capacity', 'running'],

@@ -13,7 +13,7 @@ export const terminationSchema = {
   },
 } as const;
 
-/** `kolejka_result.json`; `termination` is Kolejka's additive extension. */
+/** `kolejka_result.json`; `termination` and `unenforced_limits` are Kolejka's additive extensions. */
 export const resultSchema = {
   title: 'Kolejka result (kolejka_result.json)',
   type: 'object',
@@ -27,5 +27,6 @@ export const resultSchema = {
     stderr: relativePathSchema,
     files: filesSchema,
     termination: terminationSchema,
+    unenforced_limits: { type: ['array', 'null'], items: { type: 'string' } },
   },
 } as const;

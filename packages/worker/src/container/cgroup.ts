@@ -3,6 +3,7 @@ import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cgroup, Cgroups } from '@kolejka/observer';
 import { emptyStats, mergeStats, noopLogger, type Logger, type Stats } from '@kolejka/spec';
+import { taskFigures, type FigureLimits } from './task-figures.js';
 
 /** Docker's cgroup driver: cgroupfs takes a cgroup path as parent, systemd a slice name. */
 export type CgroupDriver = 'cgroupfs' | 'systemd';
@@ -13,9 +14,11 @@ export const WORKER_CGROUP_ROOT = '/kolejka-worker';
 /**
  * A per-task parent cgroup for the container (`HostConfig.CgroupParent`). The container's
  * own cgroup vanishes when it exits; the parent's hierarchical counters (cpuacct usage,
- * memory and pids peaks) survive it, so the final figures are exact. What is not
- * hierarchical (failure counters, v1 OOM kills) is sampled from the container's cgroup
- * while it runs. The parent is removed afterwards.
+ * memory and pids peaks) survive it and are read at the exit, before the parent goes.
+ * What is not hierarchical (failure counters, v1 OOM kills) is sampled from the
+ * container's cgroup while it runs: Docker removes that cgroup before its wait returns,
+ * so a task that fails at once is judged by the parent's peaks (see taskFigures). The
+ * parent is removed afterwards.
  */
 export class TaskCgroup {
   readonly dockerParent: string;
@@ -98,8 +101,11 @@ export class TaskCgroup {
     }
   }
 
-  /** Stops sampling, takes a last sample if the cgroup is still there, reads the parent. */
-  async finish(): Promise<{ stats: Stats; oomKills: number }> {
+  /**
+   * Stops sampling, takes a last sample if the cgroup is still there, reads the parent;
+   * the figures are the task's own, bounded by its limits (see taskFigures).
+   */
+  async finish(limits: FigureLimits = {}): Promise<{ stats: Stats; oomKills: number }> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     // The last sample of the container's cgroup (if still there) and the parent's final
@@ -116,10 +122,14 @@ export class TaskCgroup {
         },
       ),
     ]);
-    if (parent === undefined) return { stats: this.sampled, oomKills: this.sampledOomKills };
+    if (parent === undefined)
+      return {
+        stats: taskFigures(this.sampled, undefined, limits),
+        oomKills: this.sampledOomKills,
+      };
     const [final, parentOomKills] = parent;
     return {
-      stats: mergeStats(this.sampled, final),
+      stats: taskFigures(this.sampled, final, limits),
       oomKills: Math.max(this.sampledOomKills, parentOomKills),
     };
   }

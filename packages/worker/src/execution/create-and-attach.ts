@@ -21,6 +21,8 @@ export interface Attached {
   stream: NodeJS.ReadWriteStream;
   /** Settles once the captured output ended. */
   drained: Promise<void>;
+  /** Docker enforces the storage limit (false also when none was asked for). */
+  isStorageLimited: boolean;
 }
 
 /** The second phase: the container created (beside its parent cgroup), attached, stdin fed. */
@@ -42,10 +44,11 @@ export async function createAndAttach(run: TaskRun, prepared: Prepared): Promise
     labels: options.labels,
   });
   // The parent cgroup is made while Docker creates the container: only the start needs it.
-  const [container] = await settleAll([
-    createContainer(context.docker, spec, options.pull, logger).then((created) =>
-      resources.holdContainer(created),
-    ),
+  const [{ container, isStorageLimited }] = await settleAll([
+    createContainer(context.docker, spec, options.pull, logger).then((created) => ({
+      ...created,
+      container: resources.holdContainer(created.container),
+    })),
     cgroup ? cgroup.make() : Promise.resolve(),
   ] as const);
   logger.debug('container created', { container: container.id, name });
@@ -80,5 +83,5 @@ export async function createAndAttach(run: TaskRun, prepared: Prepared): Promise
       logger.debug('stdin stopped early', { error: (error as Error).message });
     });
   }
-  return { container, run: containerRun, capture, stream, drained };
+  return { container, run: containerRun, capture, stream, drained, isStorageLimited };
 }

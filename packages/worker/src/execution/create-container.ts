@@ -4,18 +4,26 @@ import type { ContainerCreateSpec, DockerContainer, DockerEngine } from '../dock
 import { dockerError } from '../docker/errors.js';
 import { isMissingImage, pullImage } from '../docker/image.js';
 
+/** A created container, and whether Docker enforces its storage limit. */
+export interface CreatedContainer {
+  container: DockerContainer;
+  isStorageLimited: boolean;
+}
+
 /**
  * Creates the container; pulls a missing image once (unless it was just pulled), and drops
- * a storage limit Docker refuses (with a warning) rather than failing the task.
+ * a storage limit Docker refuses (with a warning, and `isStorageLimited` false: the result
+ * says so) rather than failing the task.
  */
 export async function createContainer(
   docker: DockerEngine,
   spec: ContainerCreateSpec,
   isPulled: boolean,
   logger: Logger,
-): Promise<DockerContainer> {
+): Promise<CreatedContainer> {
   try {
-    return await docker.createContainer(spec);
+    const container = await docker.createContainer(spec);
+    return { container, isStorageLimited: spec.HostConfig.StorageOpt !== undefined };
   } catch (error) {
     if (isMissingImage(error) && !isPulled) {
       logger.info('image missing locally; pulling it', { image: spec.Image });

@@ -49,11 +49,24 @@ export async function executeTask(
   }
 }
 
+/**
+ * The limits the task really ran under, and those it asked for that were not enforced:
+ * `storage` needs overlay2 on xfs with pquota (the host check or Docker's refusal said no).
+ */
+export function enforcedLimits(
+  limits: Limits,
+  isStorageLimited: boolean,
+): { limits: Limits; unenforced: string[] } {
+  if (limits.storage === undefined || isStorageLimited) return { limits, unenforced: [] };
+  const { storage: _storage, ...rest } = limits;
+  return { limits: rest, unenforced: ['storage'] };
+}
+
 /** The last phase: the result directory, while the container and the cgroup go. */
 async function writeResult(
   run: TaskRun,
   { jail }: Prepared,
-  { capture }: Attached,
+  { capture, isStorageLimited }: Attached,
   outcome: Outcome,
   resultDir: string,
 ): Promise<ResultSpec> {
@@ -61,8 +74,10 @@ async function writeResult(
   await capture.close();
   // Not needed any more: removed while the result is written.
   const removal = Promise.all([resources.removeContainer(), resources.removeCgroup()]);
-  const result = await writeResultDir(run.task, run.limits, jail, resultDir, {
+  const enforced = enforcedLimits(run.limits, isStorageLimited);
+  const result = await writeResultDir(run.task, enforced.limits, jail, resultDir, {
     ...outcome,
+    unenforcedLimits: enforced.unenforced,
     logger,
   });
   logger.debug('result written', { dir: resultDir });

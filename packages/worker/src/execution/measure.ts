@@ -43,7 +43,10 @@ export async function measure(
   const output = finishOutput(attached);
   void Promise.all([inspection, output]).then(() => resources.removeContainer());
   const measuring = cgroup
-    ? cgroup.finish()
+    ? cgroup.finish({
+        ...(limits.memory !== undefined ? { memoryBytes: limits.memory } : {}),
+        ...(limits.pids !== undefined ? { pids: limits.pids } : {}),
+      })
     : Promise.resolve({ stats: emptyStats(), oomKills: 0 });
   void measuring.then(() => resources.removeCgroup());
   const [inspected, measured] = await Promise.all([inspection, measuring, output]);
@@ -62,6 +65,8 @@ export async function measure(
         ...(killedFor !== undefined ? { killedFor } : {}),
         oomKilled: (state?.OOMKilled ?? false) || measured.oomKills > 0,
         oomKills: measured.oomKills,
+        pidsFailures: measured.stats.pids.failures ?? 0,
+        ...(limits.pids !== undefined ? { pidsLimit: limits.pids } : {}),
         ...(limits.time !== undefined ? { timeLimitSeconds: limits.time } : {}),
         outputLimitBytes: options.outputLimitBytes,
       });

@@ -21,6 +21,7 @@ export async function prepareRun(run: TaskRun, valid: ValidTask): Promise<Prepar
   const [jail, host] = await settleAll([
     createJail({
       tempDir: options.tempDir,
+      task,
       files: valid.files,
       ...(limits.workspace !== undefined ? { workspaceBytes: limits.workspace } : {}),
       consume: options.consume,

@@ -13,6 +13,9 @@ export interface ExitFacts {
   oomKilled: boolean;
   /** Number of processes the OOM killer ended (when known). */
   oomKills?: number;
+  /** Forks and thread creations the pids limit refused (read at the exit). */
+  pidsFailures?: number;
+  pidsLimit?: number;
   timeLimitSeconds?: number;
   outputLimitBytes?: number;
 }
@@ -39,6 +42,8 @@ export function signalName(signal: number): string {
  * - the worker's own kill (status 137) → `time_limit`, `output_limit` or `cancelled`;
  * - a non-zero status with an OOM kill in the container → `memory_limit` (the OOM killer
  *   may have hit the command or one of its children: the two cannot be told apart);
+ * - a non-zero status after the pids limit refused a process or thread → `pids_limit`
+ *   (a fork bomb ends so, by the failure it met or by a signal);
  * - a status 129..159 that names a signal → `signal`;
  * - anything else → `exited`.
  */
@@ -75,6 +80,13 @@ export function decideTermination(facts: ExitFacts): Termination {
       reason: 'memory_limit',
       ...(exitCode > 128 ? { signal: signalName(exitCode - 128) } : {}),
       message: `the kernel's OOM killer ended a process at the memory limit${count}`,
+    };
+  }
+  if (exitCode !== 0 && (facts.pidsFailures ?? 0) > 0) {
+    return {
+      reason: 'pids_limit',
+      ...(exitCode > 128 && exitCode < 160 ? { signal: signalName(exitCode - 128) } : {}),
+      message: `the pids limit${facts.pidsLimit !== undefined ? ` of ${facts.pidsLimit}` : ''} refused ${facts.pidsFailures} process(es) or thread(s)`,
     };
   }
   if (exitCode > 128 && exitCode < 160 && SIGNAL_NAMES.has(exitCode - 128)) {

@@ -12,20 +12,30 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KolejkaError, noopLogger, type Logger } from '@kolejka/spec';
+import {
+  KolejkaError,
+  noopLogger,
+  writeTask,
+  type FilesSpec,
+  type Logger,
+  type TaskSpec,
+} from '@kolejka/spec';
 
 const run = promisify(execFile);
 
 /** A file of the task: its name in the task dir (container side) and where it is now. */
 export interface TaskFile {
   name: string;
+  /** The file itself, symbolic links resolved. */
   source: string;
+  /** Reached through a symbolic link: copied even when consuming (the target is not ours). */
+  isLinked?: boolean;
 }
 
 /**
  * The per-task directory on the host (mode 0700, so other host users see nothing):
  *   work/         a tmpfs of the `workspace` size when that limit is set
- *   work/task/    bound at /var/lib/kolejka/task
+ *   work/task/    bound at /var/lib/kolejka/task: the files and kolejka_task.json
  *   work/result/  bound at /var/lib/kolejka/result
  *   output/       stdout/stderr captures, out of the container's reach and of the tmpfs
  */
@@ -39,6 +49,8 @@ export interface Jail {
 
 export interface CreateJailOptions {
   tempDir: string;
+  /** The task, written into the task dir naming its files there (judges read it). */
+  task: TaskSpec;
   files: readonly TaskFile[];
   /** Size of the tmpfs for task and result dirs, in bytes. */
   workspaceBytes?: number;
@@ -68,6 +80,7 @@ export async function createJail(options: CreateJailOptions): Promise<Jail> {
     // Writable whatever user the image runs as; the jail root (0700) hides them on the host.
     await Promise.all([chmod(jail.taskDir, 0o777), chmod(jail.resultDir, 0o777)]);
     await placeFiles(jail.taskDir, options.files, options.consume);
+    await writeJailedTask(jail.taskDir, options.task, options.files);
   } catch (error) {
     await removeJail(jail, options.logger);
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
@@ -95,7 +108,7 @@ async function placeFiles(
       await mkdir(parent, { recursive: true, mode: 0o777 });
       made.add(parent);
     }
-    if (consume) {
+    if (consume && file.isLinked !== true) {
       try {
         await rename(file.source, destination);
       } catch (error) {
@@ -109,6 +122,17 @@ async function placeFiles(
     // As the original's stage2 (chmod 0750): scripts run without chmod; readable by any user.
     await chmod(destination, 0o755);
   }
+}
+
+/** As the original's stage0: the task spec beside its files, every file by its name. */
+async function writeJailedTask(
+  taskDir: string,
+  task: TaskSpec,
+  files: readonly TaskFile[],
+): Promise<void> {
+  const named: FilesSpec = {};
+  for (const file of files) named[file.name] = { path: file.name };
+  await writeTask(taskDir, { ...task, files: named });
 }
 
 async function mountTmpfs(dir: string, bytes: number): Promise<void> {

@@ -22,7 +22,14 @@ export async function writeResultDir(
   limits: Limits,
   jail: Jail,
   resultDir: string,
-  outcome: { exitCode: number; stats: Stats; termination: Termination; logger: Logger },
+  outcome: {
+    exitCode: number;
+    stats: Stats;
+    termination: Termination;
+    /** Limits asked for but not enforced (left out of `limits`). */
+    unenforcedLimits: readonly string[];
+    logger: Logger;
+  },
 ): Promise<ResultSpec> {
   const { logger } = outcome;
   await mkdir(resultDir, { recursive: true });
@@ -50,6 +57,7 @@ export async function writeResultDir(
   };
   if (task.stdout !== undefined) result.stdout = task.stdout;
   if (task.stderr !== undefined) result.stderr = task.stderr;
+  if (outcome.unenforcedLimits.length > 0) result.unenforced_limits = [...outcome.unenforcedLimits];
   await writeResult(resultDir, result, { mode: 0o640 });
   return result;
 }

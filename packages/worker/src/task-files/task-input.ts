@@ -23,16 +23,25 @@ export interface ValidTask {
   files: TaskFile[];
 }
 
+export interface ReadTaskOptions {
+  /**
+   * Follow symbolic links in the task dir wherever they lead (a user's own task dir, as
+   * kolejka-judge writes it: links to absolute paths). Otherwise every file must resolve
+   * inside the task dir (a dir made from what a server sent).
+   */
+  shouldFollowLinks: boolean;
+  logger?: Logger;
+}
+
 /**
  * Reads and checks a task directory (reference §4.1 step 1, with path safety): a valid
  * spec, an image and args, every file with a local `path` that exists as a regular file
- * inside the task dir (symlinks resolved), and `stdin` naming one of the task's files.
- * Every problem is reported at once, by JSON path. A missing id gets a random one.
+ * (inside the task dir once symlinks are resolved, unless links are followed), and `stdin`
+ * naming one of the task's files. Every problem is reported at once, by JSON path. A
+ * missing id gets a random one.
  */
-export async function readValidTask(
-  taskDir: string,
-  logger: Logger = noopLogger,
-): Promise<ValidTask> {
+export async function readValidTask(taskDir: string, options: ReadTaskOptions): Promise<ValidTask> {
+  const logger = options.logger ?? noopLogger;
   const task = await readTask(taskDir);
   const issues: ValidationIssue[] = [];
   try {
@@ -56,12 +65,12 @@ export async function readValidTask(
       });
       continue;
     }
-    const problem = await localFileProblem(root, file.path);
-    if (problem !== undefined) {
-      issues.push({ path: `${pointer}/path`, message: problem });
+    const found = await findLocalFile(root, file.path, options.shouldFollowLinks);
+    if (typeof found === 'string') {
+      issues.push({ path: `${pointer}/path`, message: found });
       continue;
     }
-    files.push({ name, source: path.join(root, file.path) });
+    files.push({ name, ...found });
   }
   if (task.stdin !== undefined && task.files[task.stdin] === undefined) {
     issues.push({
@@ -78,7 +87,12 @@ export async function readValidTask(
   return { task: { ...task, id, image: task.image as string }, taskDir: root, files };
 }
 
-async function localFileProblem(root: string, relative: string): Promise<string | undefined> {
+/** The file a task names, resolved; or what is wrong with it. */
+async function findLocalFile(
+  root: string,
+  relative: string,
+  shouldFollowLinks: boolean,
+): Promise<Omit<TaskFile, 'name'> | string> {
   const joined = path.join(root, relative);
   let real: string;
   try {
@@ -86,12 +100,13 @@ async function localFileProblem(root: string, relative: string): Promise<string 
   } catch {
     return `${JSON.stringify(relative)} does not exist in the task directory`;
   }
-  if (!isInside(root, real) || real === root) {
+  if (!shouldFollowLinks && (!isInside(root, real) || real === root)) {
     return `${JSON.stringify(relative)} leads outside the task directory`;
   }
   const stats = await stat(real);
   if (!stats.isFile()) return `${JSON.stringify(relative)} is not a regular file`;
-  return undefined;
+  // A linked file is copied, never moved: its target is the user's, not the task dir's.
+  return { source: real, isLinked: real !== joined };
 }
 
 /**

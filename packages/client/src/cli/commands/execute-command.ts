@@ -26,7 +26,8 @@ export function executeCommand(run: Runner) {
           .positional('task-dir', {
             type: 'string',
             demandOption: true,
-            describe: 'Task directory (kolejka_task.json and its files)',
+            describe:
+              'Task directory (kolejka_task.json and its files; symbolic links are followed and their content uploaded)',
           })
           .positional('result-dir', {
             type: 'string',
