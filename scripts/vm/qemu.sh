@@ -26,7 +26,10 @@ boot_guest() {
     -drive "file=$tools,format=raw,if=virtio,snapshot=on"
   )
   [ -z "$repo" ] || drives+=(-drive "file=$repo,format=raw,if=virtio,snapshot=on")
-  local append="root=/dev/vda rw console=ttyS0 panic=1 systemd.unified_cgroup_hierarchy=1"
+  # apparmor=0: the image has no apparmor_parser, and Debian's dockerd then refuses every
+  # container ("AppArmor enabled on system but the docker-default profile could not be
+  # loaded"); AppArmor has nothing to do with cgroups.
+  local append="root=/dev/vda rw console=ttyS0 panic=1 apparmor=0 systemd.unified_cgroup_hierarchy=1"
   append+=" systemd.show_status=auto kolejka.mode=$mode kolejka.driver=$driver"
   # nice: the development machines are shared; -no-reboot: a panic (panic=1) ends qemu.
   nice -n 10 timeout --kill-after=30 "$VM_TIMEOUT_S" qemu-system-x86_64 \

@@ -84,6 +84,19 @@ run_check() { # NAME ARGS...
   progress "check $name: $passed passed, $failed failed, $skipped skipped in $((SECONDS - started)) s (vitest exit $rc)"
 }
 
+# Docker itself must start a limited container before any check means something: when it
+# cannot, every check would fail for a reason that is the VM's, not Kolejka's.
+smoke_container() {
+  local output
+  if output=$(docker run --rm --memory 64m --pids-limit 32 --cpus 1 --network none \
+      kolejka-test/busybox:latest sh -c 'cat /proc/self/cgroup' 2>&1); then
+    progress "docker run works: the container's cgroup is $(echo "$output" | tail -n 1)"
+    return 0
+  fi
+  progress "docker run fails: $output"
+  return 1
+}
+
 leftovers() {
   {
     echo "# containers"; docker ps -a 2>&1
@@ -100,6 +113,7 @@ check() {
   cgroup=unknown
   start_docker "$driver" || return 1
   describe_system "$driver" || return 1
+  smoke_container || { leftovers; return 1; }
   local name args
   while IFS=$'\t' read -r name args; do
     [ -n "$name" ] || continue
