@@ -13,6 +13,7 @@ import {
 } from '@kolejka/spec';
 import { Assignments, type WorkState } from '../src/tasks/assignments.js';
 import { BlobCache } from '../src/tasks/blob-cache.js';
+import { TempDisk } from '../src/temp-disk.js';
 import { CapacityLedger } from '../src/capacity-ledger.js';
 import type { ResolvedForemanOptions } from '../src/options.js';
 import { ResultUploads } from '../src/tasks/result-uploads.js';
@@ -53,6 +54,7 @@ function fakeRuntime(options: { canPush: boolean; isConnected?: boolean }) {
       fetch: () => Promise.resolve(),
     }),
     images: undefined,
+    disk: new TempDisk(temp, recordingLogger(logs)),
     server: {
       getBlob: () => Promise.resolve(),
       putResult: () => {

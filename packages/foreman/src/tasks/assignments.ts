@@ -93,6 +93,8 @@ export class Assignments {
     if (state.isDraining) return reject('the foreman is draining');
     // The server sends nothing new to a drained foreman; one crossing the drain goes back.
     if (state.isDrainedByServer) return reject('the foreman is drained');
+    const noRoom = runtime.disk.refusal();
+    if (noRoom !== undefined) return reject(noRoom);
     const existing = tasks.get(key);
     if (existing !== undefined) {
       if (existing.attempt === attempt) {
