@@ -69,6 +69,12 @@ export class Assignments {
           message.draining ? 'drained by the server' : 'undrained by the server',
         );
         return;
+      case 'result:stored': {
+        const local = this.runtime.tasks.get(message.key);
+        if (local?.phase === 'confirming' && local.attempt === message.attempt)
+          void this.uploads.confirmed(local, 'result:stored');
+        return;
+      }
       case 'error': {
         // A refusal of a result sent in task:finished names its task.
         const details = message.details as { key?: unknown; attempt?: unknown } | undefined;

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import {
   FOREMAN_PROTOCOL_VERSIONS,
+  RESULT_ACK_PROTOCOL,
   KolejkaError,
   combineLimits,
   demandOf,
@@ -49,6 +50,8 @@ export class ForemanChannel {
   private readonly ports: ForemanChannelOptions;
   private readonly ws: WebSocket;
   private readonly principal: Principal;
+  /** The protocol version the welcome chose (0 before the hello). */
+  private protocol = 0;
 
   constructor(options: ForemanChannelOptions) {
     this.ports = options;
@@ -194,6 +197,9 @@ export class ForemanChannel {
       const task = isHeld ? undefined : await store.getTask(key);
       if (!isHeld && task === undefined) throw taskNotFound(key);
       await postResult(this.principal, { key, attempt, result: message.result, task });
+      // The foreman drops its spooled copy at once instead of at the next heartbeat.
+      if (this.protocol >= RESULT_ACK_PROTOCOL)
+        this.sendRaw({ type: 'result:stored', key, attempt });
     } catch (error) {
       const refusal = protocolErrorOf(error);
       if (refusal.code === 'KOLEJKA_INTERNAL')
@@ -331,6 +337,7 @@ export class ForemanChannel {
       return;
     }
     this.session = session;
+    this.protocol = protocol;
     session.send({
       type: 'server:welcome',
       protocol,

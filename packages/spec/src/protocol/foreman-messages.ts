@@ -13,11 +13,16 @@ import type { TaskSpecJson } from '../task.js';
 /**
  * Protocol versions this code speaks; the hello lists the foreman's, the welcome picks one.
  * 1: results over HTTP only. 2: `task:finished` may carry the result (`RESULTS_IN_FINISHED_PROTOCOL`).
+ * 3: the server acknowledges a result it stored from `task:finished` with `result:stored`
+ * (`RESULT_ACK_PROTOCOL`); older foremen never get that message.
  */
-export const FOREMAN_PROTOCOL_VERSIONS = [1, 2] as const;
+export const FOREMAN_PROTOCOL_VERSIONS = [1, 2, 3] as const;
 
 /** The first protocol version in which the server stores a result sent in `task:finished`. */
 export const RESULTS_IN_FINISHED_PROTOCOL = 2;
+
+/** The first protocol version in which the server answers a stored result with `result:stored`. */
+export const RESULT_ACK_PROTOCOL = 3;
 
 /** A task as one attempt: the server refuses anything about an attempt that is not current. */
 export interface TaskAttempt {
@@ -137,6 +142,11 @@ export interface ForemanDrain {
   draining: boolean;
 }
 
+/** The result of this attempt sent in `task:finished` is stored (protocol 3): drop its spool. */
+export interface ResultStored extends TaskAttempt {
+  type: 'result:stored';
+}
+
 /** A message could not be taken; the connection stays open unless the peer keeps erring. */
 export interface ProtocolError {
   type: 'error';
@@ -145,4 +155,5 @@ export interface ProtocolError {
   details?: unknown;
 }
 
-export type ServerMessage = ServerWelcome | TaskAssign | TaskCancel | ForemanDrain | ProtocolError;
+export type ServerMessage =
+  ServerWelcome | TaskAssign | TaskCancel | ForemanDrain | ResultStored | ProtocolError;

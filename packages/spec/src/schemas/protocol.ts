@@ -98,6 +98,7 @@ export const serverMessageSchema = {
     ),
     attemptMessage('task:cancel', { reason }, ['reason']),
     message('foreman:drain', { draining: { type: 'boolean' } }, ['draining']),
+    attemptMessage('result:stored'),
     errorMessage,
   ],
 } as const;
