@@ -93,7 +93,8 @@ export class Assignments {
     const { key, attempt } = message;
     const reject = (reason: string): void => {
       logger.info('task rejected', { task: key, attempt, reason });
-      runtime.send({ type: 'task:rejected', key, attempt, reason });
+      // About this foreman, not the task: the server does not count it against the task.
+      runtime.send({ type: 'task:rejected', key, attempt, reason, isTransient: true });
     };
     if (state.isClosing) return reject('the foreman is stopping');
     if (state.isDraining) return reject('the foreman is draining');

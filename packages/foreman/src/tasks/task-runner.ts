@@ -165,6 +165,7 @@ async function reportStopped(
       key: local.key,
       attempt: local.attempt,
       reason: 'the foreman is stopping',
+      isTransient: true,
     });
   await removeWorkDir(local.workDir.root, logger);
   forget(runtime, local);

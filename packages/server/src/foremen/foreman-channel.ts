@@ -14,6 +14,7 @@ import {
   type TaskFinished,
 } from '@kolejka/spec';
 import { isAdmin, type Principal } from '../accounts/principal.js';
+import { MAX_REJECTIONS } from '../scheduling/rejection-backoff.js';
 import { InvalidMessageCounter, protocolErrorOf, rawBytes } from '../http/invalid-messages.js';
 import { WebSocketLiveness } from '../http/websocket-liveness.js';
 import { attemptOverReason } from '../scheduling/attempt-outcome.js';
@@ -145,8 +146,13 @@ export class ForemanChannel {
       case 'task:rejected': {
         if (!this.isHeld(session, message)) return;
         scheduler.free(session, message.key);
-        scheduler.parkRejected(message.key);
+        const rejections = scheduler.parkRejected(message.key, message.isTransient !== true);
         session.logger.info('task rejected', { task: message.key, reason: message.reason });
+        if (rejections >= MAX_REJECTIONS) {
+          const reason = `rejected ${rejections} times by the foremen, last by foreman ${session.id}: ${message.reason}`;
+          await store.failTask(message.key, reason, now, message.attempt);
+          return;
+        }
         await store.releaseTask(message.key, message.attempt, now);
         return;
       }

@@ -1,6 +1,12 @@
 /** First pause of a rejected task before this process offers it again; doubles per rejection. */
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Rejections (that are not about the foreman's own state) after which a task fails instead
+ * of being offered again: a task no foreman can start (Docker refuses its limits, no node
+ * has the runtime it needs) must not bounce forever. The pauses before it add up to 7.5 s.
+ */
+export const MAX_REJECTIONS = 5;
 
 /**
  * Tasks a foreman turned down sit out a growing pause before they are offered again, so a
@@ -13,17 +19,19 @@ export class RejectionBackoff {
 
   constructor(private readonly readmit: (key: string) => void) {}
 
-  park(key: string): void {
-    const count = (this.counts.get(key) ?? 0) + 1;
+  /** Parks the task; `isCounted` false (a foreman busy with itself) keeps the count. Returns the count. */
+  park(key: string, isCounted = true): number {
+    const count = (this.counts.get(key) ?? 0) + (isCounted ? 1 : 0);
     this.counts.set(key, count);
     clearTimeout(this.parked.get(key));
-    const pauseMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (count - 1));
+    const pauseMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(count - 1, 0));
     const timer = setTimeout(() => {
       this.parked.delete(key);
       this.readmit(key);
     }, pauseMs);
     timer.unref();
     this.parked.set(key, timer);
+    return count;
   }
 
   isParked(key: string): boolean {

@@ -65,6 +65,12 @@ export interface TaskAccepted extends TaskAttempt {
 export interface TaskRejected extends TaskAttempt {
   type: 'task:rejected';
   reason: string;
+  /**
+   * Protocol 3: the rejection is about the foreman's own state (draining, stopping, a full
+   * disk, no room just now), not the task, and does not count toward the task's bounded
+   * number of rejections.
+   */
+  isTransient?: boolean;
 }
 
 export interface TaskStarted extends TaskAttempt {
