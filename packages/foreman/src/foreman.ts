@@ -144,7 +144,12 @@ class ForemanDaemon implements Foreman {
     const { options, logger } = this;
     this.releaseLock = await lockTempDir(options.tempDir);
     try {
-      const local = await openLocalDocker(options, this.docker ?? this.deps.docker, logger);
+      const local = await openLocalDocker(
+        options,
+        this.docker ?? this.deps.docker,
+        this.worker,
+        logger,
+      );
       this.docker = local.docker;
       this.images = local.images;
       await this.cache.open();

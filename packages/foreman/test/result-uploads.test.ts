@@ -47,7 +47,11 @@ function fakeRuntime(options: { canPush: boolean; isConnected?: boolean }) {
     options: { tempDir: temp } as ResolvedForemanOptions,
     logger: recordingLogger(logs),
     ledger: new CapacityLedger({ cpus: 1 }, []),
-    worker: { execute: () => Promise.reject(new Error('unused')), close: () => Promise.resolve() },
+    worker: {
+      execute: () => Promise.reject(new Error('unused')),
+      removeLeftoverCgroups: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    },
     cache: new BlobCache({
       dir: path.join(temp, 'blobs'),
       budgetBytes: 0,

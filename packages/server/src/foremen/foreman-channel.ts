@@ -22,6 +22,7 @@ import { ForemanSession } from '../scheduling/foreman-session.js';
 import { requirementsOf } from '../scheduling/queue-index.js';
 import { taskNotFound } from '../tasks/task-access.js';
 import { CLOSE_CODES } from './close-codes.js';
+import { releaseUnheld } from './release-unheld.js';
 import type { ForemanPorts } from './foreman-ports.js';
 import { linkOf } from './websocket-link.js';
 
@@ -325,7 +326,7 @@ export class ForemanChannel {
         acceptTimer: undefined,
       });
     }
-    await this.releaseUnknown(hello, now);
+    await releaseUnheld({ store, logger }, hello, now);
     await store.upsertForeman({
       id: hello.foremanId,
       username: this.principal.username,
@@ -362,18 +363,6 @@ export class ForemanChannel {
     });
     this.ports.sessions.register(session);
     scheduler.capacityFreed();
-  }
-
-  /**
-   * Assignments this foreman never acknowledged and does not list (the task:assign was lost
-   * with the old connection) go straight back to the queue instead of waiting for the lease.
-   */
-  private async releaseUnknown(hello: ForemanHello, now: Date): Promise<void> {
-    const { store } = this.ports;
-    const listed = new Set(hello.running.map((task) => task.key));
-    const page = await store.listTasks({ assignee: hello.foremanId, states: ['assigned'] }, 1000);
-    for (const task of page.items)
-      if (!listed.has(task.key)) await store.releaseTask(task.key, task.attempt, now);
   }
 }
 
