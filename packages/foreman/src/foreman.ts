@@ -21,6 +21,7 @@ import { BlobCache } from './tasks/blob-cache.js';
 import type { LocalTask } from './tasks/local-task.js';
 import { ResultUploads } from './tasks/result-uploads.js';
 import type { ForemanRuntime, ServerFiles } from './tasks/runtime.js';
+import { TempDisk } from './temp-disk.js';
 import { lockTempDir } from './temp-lock.js';
 
 export interface ForemanDeps {
@@ -124,6 +125,7 @@ class ForemanDaemon implements Foreman {
       },
       server,
       tasks: this.tasks,
+      disk: new TempDisk(this.options.tempDir, this.logger),
       send: (message) => this.connection?.send(message) ?? false,
       canPushResults: () =>
         this.connection?.isConnected === true &&
@@ -142,7 +144,12 @@ class ForemanDaemon implements Foreman {
     const { options, logger } = this;
     this.releaseLock = await lockTempDir(options.tempDir);
     try {
-      const local = await openLocalDocker(options, this.docker ?? this.deps.docker, logger);
+      const local = await openLocalDocker(
+        options,
+        this.docker ?? this.deps.docker,
+        this.worker,
+        logger,
+      );
       this.docker = local.docker;
       this.images = local.images;
       await this.cache.open();

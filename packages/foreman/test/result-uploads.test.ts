@@ -13,6 +13,7 @@ import {
 } from '@kolejka/spec';
 import { Assignments, type WorkState } from '../src/tasks/assignments.js';
 import { BlobCache } from '../src/tasks/blob-cache.js';
+import { TempDisk } from '../src/temp-disk.js';
 import { CapacityLedger } from '../src/capacity-ledger.js';
 import type { ResolvedForemanOptions } from '../src/options.js';
 import { ResultUploads } from '../src/tasks/result-uploads.js';
@@ -46,13 +47,18 @@ function fakeRuntime(options: { canPush: boolean; isConnected?: boolean }) {
     options: { tempDir: temp } as ResolvedForemanOptions,
     logger: recordingLogger(logs),
     ledger: new CapacityLedger({ cpus: 1 }, []),
-    worker: { execute: () => Promise.reject(new Error('unused')), close: () => Promise.resolve() },
+    worker: {
+      execute: () => Promise.reject(new Error('unused')),
+      removeLeftoverCgroups: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    },
     cache: new BlobCache({
       dir: path.join(temp, 'blobs'),
       budgetBytes: 0,
       fetch: () => Promise.resolve(),
     }),
     images: undefined,
+    disk: new TempDisk(temp, recordingLogger(logs)),
     server: {
       getBlob: () => Promise.resolve(),
       putResult: () => {

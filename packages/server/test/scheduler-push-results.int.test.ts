@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   RESULTS_IN_FINISHED_PROTOCOL,
+  RESULT_ACK_PROTOCOL,
   type ProtocolError,
   type ServerMessage,
 } from '@kolejka/spec';
@@ -59,7 +60,7 @@ const isMarker = (m: ServerMessage): boolean =>
 
 describe('results in task:finished', () => {
   it('negotiates protocol 2 and stores the result as the PUT does, freeing the capacity', async () => {
-    const sim = await foreman();
+    const sim = await foreman({ protocols: [1, RESULTS_IN_FINISHED_PROTOCOL] });
     expect(sim.welcome?.protocol).toBe(RESULTS_IN_FINISHED_PROTOCOL);
     const { key, attempt } = await heldBy(sim);
     sim.running.delete(key);
@@ -82,6 +83,31 @@ describe('results in task:finished', () => {
     // An identical resend (after a reconnect, say) is accepted silently.
     sim.pushResult(key, attempt, { id: key, result: 3, stats: { time: '1.5s' } });
     expect(await errorsAbout(sim, key)).toEqual([]);
+  });
+
+  it('acknowledges a stored result with result:stored from protocol 3 on, never before', async () => {
+    const sim = await foreman();
+    expect(sim.welcome?.protocol).toBe(RESULT_ACK_PROTOCOL);
+    const { key, attempt } = await heldBy(sim);
+    sim.running.delete(key);
+    sim.pushResult(key, attempt, { id: key, result: 0 });
+    await sim.next(
+      (m) => m.type === 'result:stored' && m.key === key && m.attempt === attempt,
+      3000,
+    );
+    expect((await fx.server.store.getTask(key))?.state).toBe('finished');
+    await sim.close(); // the next task must go to the protocol 2 foreman
+
+    const old = await foreman({ protocols: [1, RESULTS_IN_FINISHED_PROTOCOL] });
+    const held = await heldBy(old);
+    old.running.delete(held.key);
+    old.pushResult(held.key, held.attempt, { id: held.key, result: 0 });
+    await until(
+      async () => (await fx.server.store.getTask(held.key))?.state === 'finished',
+      3000,
+      'finished',
+    );
+    expect(old.messages.filter((m) => m.type === 'result:stored')).toEqual([]);
   });
 
   it('refuses a different second result and a stale attempt with an error naming the task', async () => {

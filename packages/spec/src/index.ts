@@ -86,7 +86,9 @@ export type { ResultView, TaskView } from './api-views.js';
 export {
   FOREMAN_PROTOCOL_VERSIONS,
   RESULTS_IN_FINISHED_PROTOCOL,
+  RESULT_ACK_PROTOCOL,
   type ForemanDrain,
+  type ResultStored,
   type ForemanHeartbeat,
   type ForemanHello,
   type ForemanMessage,

@@ -15,6 +15,11 @@ export const TERMINATION_REASONS = [
   'pids_limit',
   /** stdout/stderr grew beyond the worker's cap; output was truncated and the command killed. */
   'output_limit',
+  /**
+   * The disk holding the task's output or result (the foreman's `--temp`) filled up: the
+   * command was killed and its output is incomplete. Not the task's verdict: a host problem.
+   */
+  'disk_full',
   /** The command could not be started (missing image, bad executable, …); see `message`. */
   'start_failed',
   /** Cancelled by a user or an administrator. */

@@ -1,3 +1,4 @@
+import { TaskCgroup, taskCgroupName } from './container/cgroup.js';
 import type { Cgroups } from '@kolejka/observer';
 import {
   KolejkaError,
@@ -45,6 +46,11 @@ export interface Worker {
    * was cancelled before the container started (KOLEJKA_CANCELLED).
    */
   execute(taskDir: string, resultDir: string, options?: ExecuteOptions): Promise<ResultSpec>;
+  /**
+   * Removes the parent cgroups (in every v1 hierarchy) of containers an earlier process left
+   * running and that are removed now (by name): nobody else would remove them.
+   */
+  removeLeftoverCgroups(containerNames: readonly string[]): Promise<void>;
   /** Cancels running executions and waits for their cleanup. Idempotent. */
   close(): Promise<void>;
 }
@@ -159,5 +165,14 @@ export function createWorker(options: WorkerOptions = {}): Worker {
     if (docker !== undefined) (await docker.catch(() => undefined))?.close();
   }
 
-  return { execute, close };
+  async function removeLeftoverCgroups(containerNames: readonly string[]): Promise<void> {
+    const found = await getCgroups();
+    if (found === undefined) return;
+    for (const name of containerNames) {
+      const cgroup = TaskCgroup.plan(found, 'cgroupfs', taskCgroupName(name), logger);
+      await cgroup.remove();
+    }
+  }
+
+  return { execute, removeLeftoverCgroups, close };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '@kolejka/spec';
+import type { Worker } from '@kolejka/worker';
 import type { ResolvedForemanOptions } from '../options.js';
 import { recoverEarlierRun } from '../tasks/recovery.js';
 import type { SpoolEntry } from '../tasks/work-dirs.js';
@@ -21,6 +22,7 @@ export interface LocalDocker {
 export async function openLocalDocker(
   options: ResolvedForemanOptions,
   docker: DockerHost | undefined,
+  worker: Pick<Worker, 'removeLeftoverCgroups'>,
   logger: Logger,
 ): Promise<LocalDocker> {
   const host = docker ?? (await createDockerHost());
@@ -30,6 +32,7 @@ export async function openLocalDocker(
     id: options.id,
     tempDir: options.tempDir,
     docker: host,
+    removeLeftoverCgroups: (names) => worker.removeLeftoverCgroups(names),
     logger,
   });
   const budgetBytes = options.capacity.image;

@@ -1,6 +1,7 @@
 import {
   FOREMAN_PROTOCOL_VERSIONS,
   RESULTS_IN_FINISHED_PROTOCOL,
+  RESULT_ACK_PROTOCOL,
   dumpLimits,
   type KolejkaError,
   type Logger,
@@ -10,9 +11,13 @@ import type { Assignments, WorkState } from '../tasks/assignments.js';
 import type { LocalTask } from '../tasks/local-task.js';
 import { ServerConnection } from './server-connection.js';
 
-/** The protocol versions this foreman implements (1: results over HTTP; 2: also in task:finished). */
+/**
+ * The protocol versions this foreman implements (1: results over HTTP; 2: also in
+ * task:finished; 3: stored results acknowledged with result:stored).
+ */
 const SPOKEN_PROTOCOLS: number[] = FOREMAN_PROTOCOL_VERSIONS.filter(
-  (version) => version === 1 || version === RESULTS_IN_FINISHED_PROTOCOL,
+  (version) =>
+    version === 1 || version === RESULTS_IN_FINISHED_PROTOCOL || version === RESULT_ACK_PROTOCOL,
 );
 
 export interface ForemanChannelPorts {

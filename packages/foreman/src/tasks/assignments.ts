@@ -69,6 +69,12 @@ export class Assignments {
           message.draining ? 'drained by the server' : 'undrained by the server',
         );
         return;
+      case 'result:stored': {
+        const local = this.runtime.tasks.get(message.key);
+        if (local?.phase === 'confirming' && local.attempt === message.attempt)
+          void this.uploads.confirmed(local, 'result:stored');
+        return;
+      }
       case 'error': {
         // A refusal of a result sent in task:finished names its task.
         const details = message.details as { key?: unknown; attempt?: unknown } | undefined;
@@ -87,12 +93,15 @@ export class Assignments {
     const { key, attempt } = message;
     const reject = (reason: string): void => {
       logger.info('task rejected', { task: key, attempt, reason });
-      runtime.send({ type: 'task:rejected', key, attempt, reason });
+      // About this foreman, not the task: the server does not count it against the task.
+      runtime.send({ type: 'task:rejected', key, attempt, reason, isTransient: true });
     };
     if (state.isClosing) return reject('the foreman is stopping');
     if (state.isDraining) return reject('the foreman is draining');
     // The server sends nothing new to a drained foreman; one crossing the drain goes back.
     if (state.isDrainedByServer) return reject('the foreman is drained');
+    const noRoom = runtime.disk.refusal();
+    if (noRoom !== undefined) return reject(noRoom);
     const existing = tasks.get(key);
     if (existing !== undefined) {
       if (existing.attempt === attempt) {

@@ -27,6 +27,14 @@ export function classifyRunError(error: unknown, isStarted: boolean): RunFailure
     /\bimage\b.*(could not be pulled|not available|missing|budget)/i.test(reason)
   )
     return { kind: 'fail', reason };
+  // Docker refusing the task's own limits (`memory: 1b`) refuses them on every node.
+  if (
+    isKolejkaError(error, 'KOLEJKA_DOCKER') &&
+    /cannot create the container.*(minimum memory limit|invalid argument|range of cpus)/i.test(
+      reason,
+    )
+  )
+    return { kind: 'fail', reason };
   return isStarted ? { kind: 'fail', reason } : { kind: 'reject', reason };
 }
 

@@ -4,6 +4,7 @@ import type { BlobCache } from './blob-cache.js';
 import type { CapacityLedger } from '../capacity-ledger.js';
 import type { ImageBudget } from '../docker/image-budget.js';
 import type { ResolvedForemanOptions } from '../options.js';
+import type { TempDisk } from '../temp-disk.js';
 import type { LocalTask } from './local-task.js';
 
 /** The server calls a task run makes over HTTP (a KolejkaClient fits). */
@@ -32,6 +33,8 @@ export interface ForemanRuntime {
   images: ImageBudget | undefined;
   server: ServerFiles;
   tasks: Map<string, LocalTask>;
+  /** The `--temp` disk: full after an ENOSPC, until it has room again. */
+  disk: TempDisk;
   /** Sends on the push channel; false when there is no connection (nothing is queued). */
   send(message: ForemanMessage): boolean;
   /** Whether the current connection's protocol lets `task:finished` carry the result. */

@@ -12,6 +12,7 @@ import type { Reservation } from '../capacity-ledger.js';
 import { classifyRunError } from './failures.js';
 import type { ResultUploads } from './result-uploads.js';
 import type { LocalTask } from './local-task.js';
+import { isDiskFull } from '../temp-disk.js';
 import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { prepareTaskDir } from './task-inputs.js';
 import { removeWorkDir } from './work-dirs.js';
@@ -53,6 +54,14 @@ export async function runTask(
   if (local.stopCause !== undefined)
     return reportStopped(runtime, local, reservation.limits.time ?? 0, logger);
   if ('error' in outcome) return reportError(runtime, local, outcome.error, logger);
+  const termination = outcome.result.termination;
+  if (termination?.reason === 'disk_full') {
+    // A host problem, not the task's verdict: the task fails with the reason, no result.
+    runtime.disk.markFull();
+    await removeWorkDir(local.workDir.root, logger);
+    reportFailure(runtime, local, diskFullReason(termination.message ?? 'the disk is full'));
+    return;
+  }
   logger.info('task ran', {
     exitCode: outcome.result.result,
     termination: outcome.result.termination?.reason,
@@ -65,7 +74,14 @@ export async function runTask(
     });
   } catch (error) {
     await removeWorkDir(local.workDir.root, logger);
-    reportFailure(runtime, local, `the result could not be written: ${String(error)}`);
+    if (isDiskFull(error)) runtime.disk.markFull();
+    reportFailure(
+      runtime,
+      local,
+      isDiskFull(error)
+        ? diskFullReason(String(error))
+        : `the result could not be written: ${String(error)}`,
+    );
     return;
   }
   await uploads.submit(local);
@@ -151,6 +167,7 @@ async function reportStopped(
       key: local.key,
       attempt: local.attempt,
       reason: 'the foreman is stopping',
+      isTransient: true,
     });
   await removeWorkDir(local.workDir.root, logger);
   forget(runtime, local);
@@ -164,6 +181,12 @@ async function reportError(
   logger: Logger,
 ): Promise<void> {
   await removeWorkDir(local.workDir.root, logger);
+  if (isDiskFull(error)) {
+    // Failed, not handed back: a task filling the disk would only fill the next foreman's.
+    runtime.disk.markFull();
+    reportFailure(runtime, local, diskFullReason(String(error)));
+    return;
+  }
   const failure = classifyRunError(error, local.isStarted);
   if (failure.kind === 'fail') {
     reportFailure(runtime, local, failure.reason);
@@ -204,4 +227,9 @@ async function settleOrGiveUp(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The failure of a task that filled the foreman's temp disk: `disk_full` first, then why. */
+function diskFullReason(detail: string): string {
+  return `disk_full: the foreman's temp disk filled up while the task ran (${detail})`;
 }

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import {
   FOREMAN_PROTOCOL_VERSIONS,
+  RESULT_ACK_PROTOCOL,
   KolejkaError,
   combineLimits,
   demandOf,
@@ -13,6 +14,7 @@ import {
   type TaskFinished,
 } from '@kolejka/spec';
 import { isAdmin, type Principal } from '../accounts/principal.js';
+import { MAX_REJECTIONS } from '../scheduling/rejection-backoff.js';
 import { InvalidMessageCounter, protocolErrorOf, rawBytes } from '../http/invalid-messages.js';
 import { WebSocketLiveness } from '../http/websocket-liveness.js';
 import { attemptOverReason } from '../scheduling/attempt-outcome.js';
@@ -20,6 +22,7 @@ import { ForemanSession } from '../scheduling/foreman-session.js';
 import { requirementsOf } from '../scheduling/queue-index.js';
 import { taskNotFound } from '../tasks/task-access.js';
 import { CLOSE_CODES } from './close-codes.js';
+import { releaseUnheld } from './release-unheld.js';
 import type { ForemanPorts } from './foreman-ports.js';
 import { linkOf } from './websocket-link.js';
 
@@ -49,6 +52,8 @@ export class ForemanChannel {
   private readonly ports: ForemanChannelOptions;
   private readonly ws: WebSocket;
   private readonly principal: Principal;
+  /** The protocol version the welcome chose (0 before the hello). */
+  private protocol = 0;
 
   constructor(options: ForemanChannelOptions) {
     this.ports = options;
@@ -142,8 +147,13 @@ export class ForemanChannel {
       case 'task:rejected': {
         if (!this.isHeld(session, message)) return;
         scheduler.free(session, message.key);
-        scheduler.parkRejected(message.key);
+        const rejections = scheduler.parkRejected(message.key, message.isTransient !== true);
         session.logger.info('task rejected', { task: message.key, reason: message.reason });
+        if (rejections >= MAX_REJECTIONS) {
+          const reason = `rejected ${rejections} times by the foremen, last by foreman ${session.id}: ${message.reason}`;
+          await store.failTask(message.key, reason, now, message.attempt);
+          return;
+        }
         await store.releaseTask(message.key, message.attempt, now);
         return;
       }
@@ -194,6 +204,9 @@ export class ForemanChannel {
       const task = isHeld ? undefined : await store.getTask(key);
       if (!isHeld && task === undefined) throw taskNotFound(key);
       await postResult(this.principal, { key, attempt, result: message.result, task });
+      // The foreman drops its spooled copy at once instead of at the next heartbeat.
+      if (this.protocol >= RESULT_ACK_PROTOCOL)
+        this.sendRaw({ type: 'result:stored', key, attempt });
     } catch (error) {
       const refusal = protocolErrorOf(error);
       if (refusal.code === 'KOLEJKA_INTERNAL')
@@ -313,7 +326,7 @@ export class ForemanChannel {
         acceptTimer: undefined,
       });
     }
-    await this.releaseUnknown(hello, now);
+    await releaseUnheld({ store, logger }, hello, now);
     await store.upsertForeman({
       id: hello.foremanId,
       username: this.principal.username,
@@ -331,6 +344,7 @@ export class ForemanChannel {
       return;
     }
     this.session = session;
+    this.protocol = protocol;
     session.send({
       type: 'server:welcome',
       protocol,
@@ -349,18 +363,6 @@ export class ForemanChannel {
     });
     this.ports.sessions.register(session);
     scheduler.capacityFreed();
-  }
-
-  /**
-   * Assignments this foreman never acknowledged and does not list (the task:assign was lost
-   * with the old connection) go straight back to the queue instead of waiting for the lease.
-   */
-  private async releaseUnknown(hello: ForemanHello, now: Date): Promise<void> {
-    const { store } = this.ports;
-    const listed = new Set(hello.running.map((task) => task.key));
-    const page = await store.listTasks({ assignee: hello.foremanId, states: ['assigned'] }, 1000);
-    for (const task of page.items)
-      if (!listed.has(task.key)) await store.releaseTask(task.key, task.attempt, now);
   }
 }
 

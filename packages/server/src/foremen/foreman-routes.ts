@@ -71,7 +71,7 @@ const PATHS: OpenApiPaths = {
       operationId: 'foremanChannel',
       summary: 'The push channel of a foreman (WebSocket; processors and admins)',
       description:
-        'Upgrade to a WebSocket with a bearer token of a processor (or admin). JSON text messages with a `type` (schemas: @kolejka/spec protocol): the foreman sends `foreman:hello`, `foreman:heartbeat`, `task:accepted`, `task:rejected`, `task:started`, `task:finished`, `task:failed`; the server sends `server:welcome`, `task:assign`, `task:cancel`, `foreman:drain` and `error` (code, message, details with JSON paths). A peer that keeps sending invalid messages is disconnected (close 1008). Without an upgrade: 426.',
+        'Upgrade to a WebSocket with a bearer token of a processor (or admin). JSON text messages with a `type` (schemas: @kolejka/spec protocol): the foreman sends `foreman:hello`, `foreman:heartbeat`, `task:accepted`, `task:rejected`, `task:started`, `task:finished`, `task:failed`; the server sends `server:welcome`, `task:assign`, `task:cancel`, `foreman:drain`, `result:stored` (protocol 3: a result from `task:finished` is stored) and `error` (code, message, details with JSON paths). A peer that keeps sending invalid messages is disconnected (close 1008). Without an upgrade: 426.',
       responses: {
         '101': doc.empty('Switching to the WebSocket protocol'),
         ...doc.errors(401, 403, 426),

@@ -137,10 +137,13 @@ export class Scheduler {
     this.capacityFreed();
   }
 
-  /** A foreman turned a task down: it goes back to the queue and sits out a backoff here. */
-  parkRejected(key: string): void {
+  /**
+   * A foreman turned a task down: it goes back to the queue and sits out a backoff here.
+   * Returns how many counted rejections the task has had (see MAX_REJECTIONS).
+   */
+  parkRejected(key: string, isCounted = true): number {
     this.index.remove(key);
-    this.backoff.park(key);
+    return this.backoff.park(key, isCounted);
   }
 
   // Dispatch -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { newUuidHex } from '../accounts/tokens.js';
 import { resolveFileReference } from '../blobs/blob-access.js';
 import type { ServerSettings } from '../server-settings.js';
 import type { Store, TaskRecord } from '../store/store.js';
+import { runnableLimitIssues } from './runnable-limits.js';
 import { applyServerLimits, taskPolicyIssues, type TaskPolicySettings } from './task-policy.js';
 
 /** What a submission checks against and writes to. */
@@ -50,6 +51,7 @@ export async function submitTask(
     issues.push(...error.issues);
   }
   issues.push(...taskPolicyIssues(task, ports.settings));
+  issues.push(...runnableLimitIssues(task.limits));
 
   const files: FilesSpec = {};
   await Promise.all(

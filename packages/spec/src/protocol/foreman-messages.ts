@@ -13,11 +13,16 @@ import type { TaskSpecJson } from '../task.js';
 /**
  * Protocol versions this code speaks; the hello lists the foreman's, the welcome picks one.
  * 1: results over HTTP only. 2: `task:finished` may carry the result (`RESULTS_IN_FINISHED_PROTOCOL`).
+ * 3: the server acknowledges a result it stored from `task:finished` with `result:stored`
+ * (`RESULT_ACK_PROTOCOL`); older foremen never get that message.
  */
-export const FOREMAN_PROTOCOL_VERSIONS = [1, 2] as const;
+export const FOREMAN_PROTOCOL_VERSIONS = [1, 2, 3] as const;
 
 /** The first protocol version in which the server stores a result sent in `task:finished`. */
 export const RESULTS_IN_FINISHED_PROTOCOL = 2;
+
+/** The first protocol version in which the server answers a stored result with `result:stored`. */
+export const RESULT_ACK_PROTOCOL = 3;
 
 /** A task as one attempt: the server refuses anything about an attempt that is not current. */
 export interface TaskAttempt {
@@ -65,6 +70,12 @@ export interface TaskAccepted extends TaskAttempt {
 export interface TaskRejected extends TaskAttempt {
   type: 'task:rejected';
   reason: string;
+  /**
+   * Protocol 3: the rejection is about the foreman's own state (draining, stopping, a full
+   * disk, no room just now), not the task, and does not count toward the task's bounded
+   * number of rejections.
+   */
+  isTransient?: boolean;
 }
 
 export interface TaskStarted extends TaskAttempt {
@@ -142,6 +153,11 @@ export interface ForemanDrain {
   draining: boolean;
 }
 
+/** The result of this attempt sent in `task:finished` is stored (protocol 3): drop its spool. */
+export interface ResultStored extends TaskAttempt {
+  type: 'result:stored';
+}
+
 /** A message could not be taken; the connection stays open unless the peer keeps erring. */
 export interface ProtocolError {
   type: 'error';
@@ -150,4 +166,5 @@ export interface ProtocolError {
   details?: unknown;
 }
 
-export type ServerMessage = ServerWelcome | TaskAssign | TaskCancel | ForemanDrain | ProtocolError;
+export type ServerMessage =
+  ServerWelcome | TaskAssign | TaskCancel | ForemanDrain | ResultStored | ProtocolError;

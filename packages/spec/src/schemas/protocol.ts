@@ -67,7 +67,7 @@ export const foremanMessageSchema = {
     ),
     message('foreman:heartbeat', { running: taskAttempts }, ['running']),
     attemptMessage('task:accepted'),
-    attemptMessage('task:rejected', { reason }, ['reason']),
+    attemptMessage('task:rejected', { reason, isTransient: { type: 'boolean' } }, ['reason']),
     attemptMessage('task:started'),
     // The result is only required to be an object here: the receiver parses it as a result
     // (parseResult), so that a refusal can name the task it belongs to.
@@ -103,6 +103,7 @@ export const serverMessageSchema = {
     ),
     attemptMessage('task:cancel', { reason }, ['reason']),
     message('foreman:drain', { draining: { type: 'boolean' } }, ['draining']),
+    attemptMessage('result:stored'),
     errorMessage,
   ],
 } as const;

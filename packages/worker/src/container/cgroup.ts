@@ -11,6 +11,11 @@ export type CgroupDriver = 'cgroupfs' | 'systemd';
 /** The top cgroup under which every task's own parent cgroup is made (cgroupfs driver). */
 export const WORKER_CGROUP_ROOT = '/kolejka-worker';
 
+/** The name of a task's parent cgroup, from its container's name. */
+export function taskCgroupName(containerName: string): string {
+  return containerName.replace(/^kolejka-worker-/, '');
+}
+
 /**
  * A per-task parent cgroup for the container (`HostConfig.CgroupParent`). The container's
  * own cgroup vanishes when it exits; the parent's hierarchical counters (cpuacct usage,

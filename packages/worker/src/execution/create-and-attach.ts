@@ -64,6 +64,10 @@ export async function createAndAttach(run: TaskRun, prepared: Prepared): Promise
       : {}),
     limitBytes: options.outputLimitBytes,
     onLimit: () => containerRun.kill('output_limit'),
+    onWriteError: (error) => {
+      logger.warn('the output cannot be written; killing the container', { error: error.message });
+      containerRun.kill('disk_full');
+    },
   });
   const stream = await container
     .attach({

@@ -4,7 +4,7 @@ import { chooseGpus } from '../container/spec.js';
 import type { DockerInfo } from '../docker/engine.js';
 import type { ExecutionContext } from './context.js';
 import { observerSocketExists } from '../host-probes.js';
-import { TaskCgroup, type CgroupDriver } from '../container/cgroup.js';
+import { TaskCgroup, taskCgroupName, type CgroupDriver } from '../container/cgroup.js';
 
 /** What the host side decided for the container (see ContainerPlan). */
 export interface HostSetup {
@@ -36,7 +36,7 @@ export async function prepareHost(
     logger.warn('the observer is not running: its socket is not bound into the container');
   const out: HostSetup = { storageSupported: false, observerSocket };
   const cgroup = cgroups
-    ? TaskCgroup.plan(cgroups, cgroupDriver(info), name.replace(/^kolejka-worker-/, ''), logger)
+    ? TaskCgroup.plan(cgroups, cgroupDriver(info), taskCgroupName(name), logger)
     : undefined;
   const available = limits.cpus !== undefined ? await availableCpus(cgroups) : undefined;
   if (cgroup) {

@@ -3,7 +3,8 @@ import type { TaskCgroup } from '../container/cgroup.js';
 import { dockerDuration } from '../docker/time.js';
 import type { Attached } from './create-and-attach.js';
 import type { TaskRun } from './context.js';
-import { execFailureFromStderr } from './output-capture.js';
+import { KolejkaError } from '@kolejka/spec';
+import { execFailureFromStderr, isDiskFullError } from './output-capture.js';
 import type { Exit } from './run-to-exit.js';
 import { decideTermination } from './termination.js';
 
@@ -57,19 +58,34 @@ export async function measure(
     (state ? dockerDuration(state.StartedAt, state.FinishedAt) : undefined) ??
     (Date.now() - exit.hostStartMs) / 1000;
   const execFailure = execFailureFromStderr(exitCode, capture.stderrHead);
+  const writeError = capture.writeError;
+  if (writeError !== undefined && !isDiskFullError(writeError))
+    throw new KolejkaError(
+      'KOLEJKA_INTERNAL',
+      `the output could not be written: ${writeError.message}`,
+      {
+        cause: writeError,
+      },
+    );
   const killedFor = attached.run.killedFor;
-  const termination: Termination = execFailure
-    ? { reason: 'start_failed', message: `the command could not be started: ${execFailure}` }
-    : decideTermination({
-        exitCode,
-        ...(killedFor !== undefined ? { killedFor } : {}),
-        oomKilled: (state?.OOMKilled ?? false) || measured.oomKills > 0,
-        oomKills: measured.oomKills,
-        pidsFailures: measured.stats.pids.failures ?? 0,
-        ...(limits.pids !== undefined ? { pidsLimit: limits.pids } : {}),
-        ...(limits.time !== undefined ? { timeLimitSeconds: limits.time } : {}),
-        outputLimitBytes: options.outputLimitBytes,
-      });
+  // A full disk decides the termination even when the command ended before the kill.
+  const termination: Termination = writeError
+    ? {
+        reason: 'disk_full',
+        message: `the output could not be written (${writeError.code ?? 'error'}): the disk is full; the command was killed`,
+      }
+    : execFailure
+      ? { reason: 'start_failed', message: `the command could not be started: ${execFailure}` }
+      : decideTermination({
+          exitCode,
+          ...(killedFor !== undefined ? { killedFor } : {}),
+          oomKilled: (state?.OOMKilled ?? false) || measured.oomKills > 0,
+          oomKills: measured.oomKills,
+          pidsFailures: measured.stats.pids.failures ?? 0,
+          ...(limits.pids !== undefined ? { pidsLimit: limits.pids } : {}),
+          ...(limits.time !== undefined ? { timeLimitSeconds: limits.time } : {}),
+          outputLimitBytes: options.outputLimitBytes,
+        });
   return { exitCode, stats: { ...measured.stats, time }, termination };
 }
 

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /** How much of stderr is kept in memory for diagnosis. */
 const STDERR_HEAD_BYTES = 1024;
@@ -9,18 +10,27 @@ const STDERR_HEAD_BYTES = 1024;
 class CappedFile {
   written = 0;
   overflowed = false;
+  /** The first write error (ENOSPC on a full disk): the rest of the output is dropped. */
+  error: NodeJS.ErrnoException | undefined;
   private readonly stream: WriteStream;
 
   constructor(
     readonly file: string,
     private readonly limitBytes: number,
+    onError: (error: NodeJS.ErrnoException) => void,
   ) {
     this.stream = createWriteStream(file, { flags: 'w', mode: 0o640 });
+    // Without a listener a failed write (a full disk) is an uncaught exception: the daemon dies.
+    this.stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.error !== undefined) return;
+      this.error = error;
+      onError(error);
+    });
   }
 
   /** Writes what fits; returns false when the caller should wait for 'drain'. */
   write(chunk: Buffer): boolean {
-    if (this.overflowed) return true;
+    if (this.overflowed || this.error !== undefined) return true;
     const room = this.limitBytes - this.written;
     const part = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
     if (chunk.length > room) this.overflowed = true;
@@ -31,11 +41,13 @@ class CappedFile {
   async close(): Promise<void> {
     if (this.stream.closed) return;
     this.stream.end();
-    await once(this.stream, 'close');
+    // A write error ends the stream too; it is kept in `error`, not thrown here.
+    await finished(this.stream).catch(() => undefined);
   }
 
   async drain(): Promise<void> {
-    if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
+    if (this.error !== undefined || !this.stream.writableNeedDrain) return;
+    await once(this.stream, 'drain').catch(() => undefined);
   }
 }
 
@@ -47,6 +59,8 @@ export interface OutputCaptureOptions {
   limitBytes: number;
   /** Called once when a file reaches its cap (the worker kills the container then). */
   onLimit: (file: string) => void;
+  /** Called once when the output cannot be written (a full disk: the worker kills the container). */
+  onWriteError?: (error: NodeJS.ErrnoException) => void;
 }
 
 /**
@@ -60,16 +74,27 @@ export class OutputCapture {
   private limitReported = false;
   private head: Buffer[] = [];
   private headBytes = 0;
+  private writeErrorReported = false;
 
   constructor(private readonly options: OutputCaptureOptions) {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (this.writeErrorReported) return;
+      this.writeErrorReported = true;
+      options.onWriteError?.(error);
+    };
     if (options.stdoutFile !== undefined)
-      this.stdout = new CappedFile(options.stdoutFile, options.limitBytes);
+      this.stdout = new CappedFile(options.stdoutFile, options.limitBytes, onError);
     if (options.stderrFile !== undefined) {
       this.stderr =
         options.stderrFile === options.stdoutFile
           ? this.stdout
-          : new CappedFile(options.stderrFile, options.limitBytes);
+          : new CappedFile(options.stderrFile, options.limitBytes, onError);
     }
+  }
+
+  /** The first error writing the output, if any (its `code` says ENOSPC for a full disk). */
+  get writeError(): NodeJS.ErrnoException | undefined {
+    return this.stdout?.error ?? this.stderr?.error;
   }
 
   /** The first bytes of stderr, kept even when stderr is discarded (to see why an exec failed). */
@@ -119,6 +144,12 @@ export class OutputCapture {
   async close(): Promise<void> {
     await Promise.all([this.stdout?.close(), this.stderr?.close()]);
   }
+}
+
+/** Whether an I/O error says the disk (or the user's quota on it) is full. */
+export function isDiskFullError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /**

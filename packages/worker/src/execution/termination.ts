@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import type { Termination } from '@kolejka/spec';
 
 /** Why the worker itself killed the container, if it did. */
-export type KillReason = 'time_limit' | 'output_limit' | 'cancelled';
+export type KillReason = 'time_limit' | 'output_limit' | 'disk_full' | 'cancelled';
 
 export interface ExitFacts {
   /** The container's exit status (docker-init reports 128+N for a command killed by signal N). */
@@ -62,6 +62,12 @@ export function decideTermination(facts: ExitFacts): Termination {
           reason: 'output_limit',
           signal: 'SIGKILL',
           message: `killed when its output reached the limit of ${facts.outputLimitBytes ?? '?'} bytes; the output file is truncated there`,
+        };
+      case 'disk_full':
+        return {
+          reason: 'disk_full',
+          signal: 'SIGKILL',
+          message: 'killed when its output could not be written: the disk is full',
         };
       case 'cancelled':
         return {
