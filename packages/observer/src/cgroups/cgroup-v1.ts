@@ -18,6 +18,7 @@ import {
 import { clockTicksPerSecond } from './clock-ticks.js';
 import { formatCpuList, pickCpus } from './cpu-list.js';
 import { killByFreezing } from './kill-all.js';
+import type { MemoryEvents } from './memory-events.js';
 import type { ResolvedCgroupsOptions } from './resolved-options.js';
 import { waitUntil } from './wait.js';
 
@@ -176,6 +177,13 @@ export class CgroupV1 implements Cgroup {
   async readOomKills(): Promise<number> {
     const control = await readKeyValues(this.#required('memory', 'memory.oom_control'));
     return control?.get('oom_kill') ?? 0;
+  }
+
+  async readMemoryEvents(): Promise<MemoryEvents | undefined> {
+    // v1 counters are per cgroup already (a child's limit counts in the child only).
+    const [stats, oomKill] = await Promise.all([this.readStats(), this.readOomKills()]);
+    const own = { max: stats.memory.failures ?? 0, oom: oomKill, oomKill };
+    return { own, subtree: own, isOwnExact: true };
   }
 
   async listPids(recursive = false): Promise<number[]> {

@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Cgroup, Cgroups } from '@kolejka/observer';
-import { emptyStats, mergeStats, noopLogger, type Logger, type Stats } from '@kolejka/spec';
+import type { Cgroup, Cgroups, MemoryEvents } from '@kolejka/observer';
+import {
+  emptyStats,
+  mergeStats,
+  noopLogger,
+  type Limits,
+  type Logger,
+  type Stats,
+} from '@kolejka/spec';
+import { stopSystemdUnit, type StopUnit } from './systemd-unit.js';
+import { laterMemoryEvents, taskMemoryEvents } from './task-memory-events.js';
 
 /** Docker's cgroup driver: cgroupfs takes a cgroup path as parent, systemd a slice name. */
 export type CgroupDriver = 'cgroupfs' | 'systemd';
@@ -10,19 +19,33 @@ export type CgroupDriver = 'cgroupfs' | 'systemd';
 /** The top cgroup under which every task's own parent cgroup is made (cgroupfs driver). */
 export const WORKER_CGROUP_ROOT = '/kolejka-worker';
 
+/** What the task cgroup measured once the container is gone. */
+export interface TaskCgroupFigures {
+  stats: Stats;
+  /** OOM kills charged to the task's own limit (its sessions' are not). */
+  oomKills: number;
+  /**
+   * The count is the task's own (cgroup v2 with memory.events.local): Docker's OOMKilled
+   * counts the container's subtree there, sessions included, and must not decide alone.
+   */
+  isOomCountOwn: boolean;
+}
+
 /**
  * A per-task parent cgroup for the container (`HostConfig.CgroupParent`). The container's
  * own cgroup vanishes when it exits; the parent's hierarchical counters (cpuacct usage,
  * memory and pids peaks) survive it, so the final figures are exact. What is not
  * hierarchical (failure counters, v1 OOM kills) is sampled from the container's cgroup
- * while it runs. The parent is removed afterwards.
+ * while it runs; on v2 the task's own memory events are told from its sessions' (see
+ * task-memory-events.ts). The parent is removed afterwards (systemd driver: its slice is
+ * stopped).
  */
 export class TaskCgroup {
   readonly dockerParent: string;
   readonly path: string;
   private readonly parent: Cgroup;
   private sampled: Stats = emptyStats();
-  private sampledOomKills = 0;
+  private sampledEvents: MemoryEvents | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
   private child: Cgroup | undefined;
@@ -33,6 +56,7 @@ export class TaskCgroup {
     private readonly driver: CgroupDriver,
     name: string,
     private readonly logger: Logger,
+    private readonly stopUnit: StopUnit,
   ) {
     if (driver === 'systemd') {
       // systemd nests slices by the dashes of their names: kolejka.slice/kolejka-<x>.slice.
@@ -52,17 +76,36 @@ export class TaskCgroup {
     driver: CgroupDriver,
     name = randomBytes(8).toString('hex'),
     logger: Logger = noopLogger,
+    stopUnit: StopUnit = stopSystemdUnit,
   ): TaskCgroup {
-    return new TaskCgroup(cgroups, driver, name, logger);
+    return new TaskCgroup(cgroups, driver, name, logger, stopUnit);
   }
 
   /** Makes the parent cgroup (cgroupfs; systemd makes its slices itself). Once. */
-  make(): Promise<void> {
+  make(limits: Limits = {}): Promise<void> {
     this.making ??=
       this.driver === 'cgroupfs'
-        ? this.cgroups.create(this.path).then(() => undefined)
+        ? this.cgroups.create(this.path).then(() => this.limitSwap(limits))
         : Promise.resolve();
     return this.making;
+  }
+
+  /**
+   * cgroup v2, cgroupfs driver: a dockerd without systemd ignores MemorySwap ("kernel does
+   * not support swap limit") and leaves the container's memory.swap.max at "max", so the
+   * parent gets the task's swap limit itself (memory.swap.max is hierarchical). Where the
+   * kernel has no swap accounting the limit cannot be enforced: said in the log.
+   */
+  private async limitSwap(limits: Limits): Promise<void> {
+    if (this.cgroups.version !== 'v2' || limits.memory === undefined) return;
+    try {
+      await this.parent.setLimits({ memory: limits.memory, swap: limits.swap ?? 0 });
+    } catch (error) {
+      this.logger.warn('the swap limit is not enforced: the task cgroup has no memory.swap.max', {
+        path: this.path,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** The container's own cgroup path. */
@@ -90,37 +133,42 @@ export class TaskCgroup {
     const child = this.child;
     if (child === undefined) return;
     try {
-      const [stats, oomKills] = await Promise.all([child.readStats(), child.readOomKills()]);
+      const [stats, events] = await Promise.all([child.readStats(), child.readMemoryEvents()]);
       this.sampled = mergeStats(this.sampled, stats);
-      this.sampledOomKills = Math.max(this.sampledOomKills, oomKills);
+      this.sampledEvents = laterMemoryEvents(this.sampledEvents, events);
     } catch {
       // The container's cgroup goes away when it exits; the parent has the final figures.
     }
   }
 
   /** Stops sampling, takes a last sample if the cgroup is still there, reads the parent. */
-  async finish(): Promise<{ stats: Stats; oomKills: number }> {
+  async finish(): Promise<TaskCgroupFigures> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     // The last sample of the container's cgroup (if still there) and the parent's final
     // figures are independent reads: side by side.
     const [, parent] = await Promise.all([
       this.sampling?.then(() => this.sample()) ?? this.sample(),
-      Promise.all([this.parent.readStats(), this.parent.readOomKills().catch(() => 0)]).catch(
-        (error: unknown) => {
-          this.logger.warn('cannot read the task cgroup', {
-            path: this.path,
-            error: (error as Error).message,
-          });
-          return undefined;
-        },
-      ),
+      Promise.all([
+        this.parent.readStats(),
+        this.parent.readMemoryEvents().catch(() => undefined),
+      ]).catch((error: unknown) => {
+        this.logger.warn('cannot read the task cgroup', {
+          path: this.path,
+          error: (error as Error).message,
+        });
+        return undefined;
+      }),
     ]);
-    if (parent === undefined) return { stats: this.sampled, oomKills: this.sampledOomKills };
-    const [final, parentOomKills] = parent;
+    const [final, parentEvents] = parent ?? [undefined, undefined];
+    const stats = final === undefined ? this.sampled : mergeStats(this.sampled, final);
+    const own = taskMemoryEvents(this.sampledEvents, parentEvents);
+    if (stats.memory.failures !== undefined || own.max > 0) stats.memory.failures = own.max;
+    const isOwnExact = (this.sampledEvents ?? parentEvents)?.isOwnExact ?? false;
     return {
-      stats: mergeStats(this.sampled, final),
-      oomKills: Math.max(this.sampledOomKills, parentOomKills),
+      stats,
+      oomKills: Math.max(own.oom, own.oomKill),
+      isOomCountOwn: this.cgroups.version === 'v2' && isOwnExact,
     };
   }
 
@@ -131,7 +179,10 @@ export class TaskCgroup {
   async remove(): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.driver === 'systemd') return; // systemd owns and collects its slices
+    if (this.driver === 'systemd') {
+      await this.stopSlice();
+      return;
+    }
     // A make() still in flight would recreate what is removed here: let it finish first.
     await this.making?.catch(() => undefined);
     try {
@@ -149,5 +200,17 @@ export class TaskCgroup {
         rmdir(path.join(this.cgroups.root, hierarchy, this.path)).catch(() => undefined),
       ),
     );
+  }
+
+  /** systemd made the slice for the container's scope and keeps it until it is stopped. */
+  private async stopSlice(): Promise<void> {
+    try {
+      await this.stopUnit(this.dockerParent);
+    } catch (error) {
+      this.logger.warn('cannot stop the task slice', {
+        slice: this.dockerParent,
+        error: (error as Error).message,
+      });
+    }
   }
 }

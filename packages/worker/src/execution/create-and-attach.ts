@@ -46,7 +46,7 @@ export async function createAndAttach(run: TaskRun, prepared: Prepared): Promise
     createContainer(context.docker, spec, options.pull, logger).then((created) =>
       resources.holdContainer(created),
     ),
-    cgroup ? cgroup.make() : Promise.resolve(),
+    cgroup ? cgroup.make(run.limits) : Promise.resolve(),
   ] as const);
   logger.debug('container created', { container: container.id, name });
   options.onEvent({ type: 'container:created', containerId: container.id, name });
