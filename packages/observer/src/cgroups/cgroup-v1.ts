@@ -180,9 +180,18 @@ export class CgroupV1 implements Cgroup {
   }
 
   async readMemoryEvents(): Promise<MemoryEvents | undefined> {
-    // v1 counters are per cgroup already (a child's limit counts in the child only).
-    const [stats, oomKill] = await Promise.all([this.readStats(), this.readOomKills()]);
-    const own = { max: stats.memory.failures ?? 0, oom: oomKill, oomKill };
+    // v1 counters are per cgroup already (a child's limit counts in the child only). Only
+    // the three files: the worker reads this every 100 ms beside readStats.
+    const read = async (name: string): Promise<number | undefined> => {
+      const file = this.#file('memory', name);
+      return file === undefined ? undefined : readNumber(file);
+    };
+    const [failcnt, memswFailcnt, oomKill] = await Promise.all([
+      read('memory.failcnt'),
+      read('memory.memsw.failcnt'),
+      this.readOomKills(),
+    ]);
+    const own = { max: maxOf(failcnt, memswFailcnt) ?? 0, oom: oomKill, oomKill };
     return { own, subtree: own, isOwnExact: true };
   }
 

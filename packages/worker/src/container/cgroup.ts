@@ -133,12 +133,24 @@ export class TaskCgroup {
     const child = this.child;
     if (child === undefined) return;
     try {
-      const [stats, events] = await Promise.all([child.readStats(), child.readMemoryEvents()]);
+      const [stats, events] = await Promise.all([child.readStats(), this.readEvents(child)]);
       this.sampled = mergeStats(this.sampled, stats);
       this.sampledEvents = laterMemoryEvents(this.sampledEvents, events);
     } catch {
       // The container's cgroup goes away when it exits; the parent has the final figures.
     }
+  }
+
+  /**
+   * v2: own and subtree events apart. v1's counters are the cgroup's own already and its
+   * failures come with readStats: only the OOM kills are read (samples stay as light as
+   * they were; the time limit's kill shares the thread pool with them).
+   */
+  private async readEvents(child: Cgroup): Promise<MemoryEvents | undefined> {
+    if (this.cgroups.version === 'v2') return child.readMemoryEvents();
+    const oomKill = await child.readOomKills();
+    const none = { max: 0, oom: oomKill, oomKill };
+    return { own: none, subtree: none, isOwnExact: true };
   }
 
   /** Stops sampling, takes a last sample if the cgroup is still there, reads the parent. */
