@@ -9,6 +9,7 @@ export type {
   DetectCgroups,
 } from './cgroups/cgroups.js';
 export { detectCgroupVersion, detectCgroups } from './cgroups/detect.js';
+export type { MemoryEventCounts, MemoryEvents } from './cgroups/memory-events.js';
 export { formatCpuList, parseCpuList, pickCpus } from './cgroups/cpu-list.js';
 export { parseProcCgroup, pidStartTime, type ProcCgroupEntry } from './cgroups/proc.js';
 export {

@@ -175,6 +175,48 @@ describe('limits, stats and control', () => {
     expect(await group.readOomKills()).toBe(1);
   });
 
+  it("counts the cgroup's own memory events, not a nested session's (memory.events.local)", async () => {
+    // A judge (39 MB of its 512 MiB) whose session was OOM-killed: memory.events counts the
+    // subtree, memory.events.local the cgroup itself; the victim lived in the session.
+    await fixture.cgroup(
+      '/task',
+      v2CgroupFiles({
+        'memory.events': 'low 0\nhigh 0\nmax 35\noom 1\noom_kill 1\noom_group_kill 0\n',
+        'memory.events.local': 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n',
+      }),
+    );
+    await fixture.cgroup(
+      '/task/session',
+      v2CgroupFiles({
+        'memory.events': 'low 0\nhigh 0\nmax 35\noom 1\noom_kill 1\noom_group_kill 0\n',
+        'memory.events.local': 'low 0\nhigh 0\nmax 35\noom 1\noom_kill 1\noom_group_kill 0\n',
+      }),
+    );
+    const task = cgroups.open('/task');
+    expect((await task.readStats()).memory.failures).toBe(0);
+    expect(await task.readOomKills()).toBe(0);
+    expect(await task.readMemoryEvents()).toEqual({
+      own: { max: 0, oom: 0, oomKill: 0 },
+      subtree: { max: 35, oom: 1, oomKill: 1 },
+      isOwnExact: true,
+    });
+    const session = cgroups.open('/task/session');
+    expect((await session.readStats()).memory.failures).toBe(35);
+    expect(await session.readOomKills()).toBe(1);
+  });
+
+  it('charges an OOM to the cgroup whose limit was hit even when the victim was in a leaf below it', async () => {
+    await fixture.cgroup(
+      '/task',
+      v2CgroupFiles({
+        'memory.events': 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n',
+        'memory.events.local': 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 0\noom_group_kill 0\n',
+      }),
+    );
+    expect(await cgroups.open('/task').readOomKills()).toBe(1);
+    expect((await cgroups.open('/task').readStats()).memory.failures).toBe(12);
+  });
+
   it('leaves out what the kernel does not report', async () => {
     await rm(path.join(fixture.root, 'task/session/memory.peak'));
     await rm(path.join(fixture.root, 'task/session/pids.peak'));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OBSERVER_SOCKET_PATH, parseMemory, parseTime } from '@kolejka/spec';
 import { createObserverServer, detectCgroups, type ObserverServer } from '../src/index.js';
+import { requireCgroups } from './support/cgroup-env.js';
 import { ensureNativeAddon } from './support/native-addon.js';
 
 const IMAGE = 'kolejka-test/gcc:bookworm';
@@ -44,6 +45,7 @@ async function dockerReady(): Promise<string | undefined> {
 }
 
 const notReady = await dockerReady();
+if (notReady !== undefined) requireCgroups({ reason: notReady });
 if (notReady !== undefined) console.warn(`observer container test skipped: ${notReady}`);
 
 describe.skipIf(notReady !== undefined)(

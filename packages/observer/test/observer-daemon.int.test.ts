@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMemory, parseTime } from '@kolejka/spec';
+import { PROCESSES_LEAF } from '../src/daemon/processes-leaf.js';
 import { createObserverServer, type Cgroups, type ObserverServer } from '../src/index.js';
 import { realCgroups, testCgroupPath } from './support/cgroup-env.js';
 import { ensureNativeAddon } from './support/native-addon.js';
@@ -28,6 +29,10 @@ describe.skipIf(real.cgroups === undefined)(
   () => {
     const cgroups = real.cgroups as Cgroups;
     const parentPath = testCgroupPath('daemon');
+    // Where the callers live. On v1 the test cgroup itself. On v2 a cgroup that gives its
+    // children controllers may hold no processes (moving one in fails with EBUSY): callers
+    // live in the processes leaf, as a container's processes do once it has a session.
+    const callerPath = cgroups.version === 'v2' ? `${parentPath}/${PROCESSES_LEAF}` : parentPath;
     const children: ObserverChild[] = [];
     let dir: string;
     let socketPath: string;
@@ -37,7 +42,7 @@ describe.skipIf(real.cgroups === undefined)(
     async function child(): Promise<ObserverChild> {
       const process = new ObserverChild(socketPath);
       children.push(process);
-      await cgroups.open(parentPath).movePid(process.pid);
+      await cgroups.open(callerPath).movePid(process.pid);
       return process;
     }
 
@@ -46,6 +51,7 @@ describe.skipIf(real.cgroups === undefined)(
       dir = await mkdtemp(path.join(os.tmpdir(), 'kolejka-observer-daemon-'));
       socketPath = path.join(dir, 'socket');
       await cgroups.create(parentPath);
+      if (callerPath !== parentPath) await cgroups.create(callerPath, { controllers: [] });
       server = createObserverServer({
         socketPath,
         cgroups,
@@ -67,7 +73,7 @@ describe.skipIf(real.cgroups === undefined)(
       expect(opened.status).toBe(200);
       const { session_id: id, secret } = opened.json as { session_id: string; secret: string };
       const sessionPath = `${parentPath}/kolejka_observer_${id}`;
-      expect(await cgroups.pathOfPid(judge.pid)).toBe(parentPath);
+      expect(await cgroups.pathOfPid(judge.pid)).toBe(callerPath);
       expect(await cgroups.open(sessionPath).exists()).toBe(true);
 
       expect(
@@ -168,7 +174,7 @@ describe.skipIf(real.cgroups === undefined)(
       });
       expect(refused.status).toBe(403);
       expect(JSON.stringify(refused.json)).toContain('parent cgroup');
-      expect(await cgroups.pathOfPid(stranger.pid)).toBe(parentPath);
+      expect(await cgroups.pathOfPid(stranger.pid)).toBe(callerPath);
 
       // Closing the outer session kills what is inside it, nested sessions included.
       expect((await judge.call('close', { ...outer })).status).toBe(200);

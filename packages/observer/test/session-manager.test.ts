@@ -287,3 +287,27 @@ describe('cgroup v2', () => {
     expect(cgroups.processes.get(RUNNER)).toBe(leaf);
   });
 });
+
+describe('memory peak on kernels without memory.peak (before 5.19)', () => {
+  it('samples the usage of an open session, so the peak survives the solution', async () => {
+    const session = await manager.open(JUDGE);
+    const group = cgroups.groups.get(session.cgroup.path);
+    if (group === undefined) throw new Error('no group');
+    // What CgroupV2.readStats gives without memory.peak: a usage, no max_usage.
+    group.stats.memory = { usage: 1000 };
+    expect((await manager.stats(session.id)).memory).toEqual({ usage: 1000, max_usage: 1000 });
+    group.stats.memory = { usage: 64 * 1024 * 1024 };
+    await advance(100);
+    group.stats.memory = { usage: 2000 };
+    await advance(100);
+    expect((await manager.stats(session.id)).memory).toEqual({
+      usage: 2000,
+      max_usage: 64 * 1024 * 1024,
+    });
+    // A closed session is no longer read.
+    await manager.close(session.id, session.secret);
+    group.stats.memory = { usage: 128 * 1024 * 1024 };
+    await advance(300);
+    expect((await manager.stats(session.id)).memory.max_usage).toBe(64 * 1024 * 1024);
+  });
+});

@@ -18,6 +18,7 @@ import {
 import { clockTicksPerSecond } from './clock-ticks.js';
 import { formatCpuList, pickCpus } from './cpu-list.js';
 import { killByFreezing } from './kill-all.js';
+import type { MemoryEvents } from './memory-events.js';
 import type { ResolvedCgroupsOptions } from './resolved-options.js';
 import { waitUntil } from './wait.js';
 
@@ -176,6 +177,22 @@ export class CgroupV1 implements Cgroup {
   async readOomKills(): Promise<number> {
     const control = await readKeyValues(this.#required('memory', 'memory.oom_control'));
     return control?.get('oom_kill') ?? 0;
+  }
+
+  async readMemoryEvents(): Promise<MemoryEvents | undefined> {
+    // v1 counters are per cgroup already (a child's limit counts in the child only). Only
+    // the three files: the worker reads this every 100 ms beside readStats.
+    const read = async (name: string): Promise<number | undefined> => {
+      const file = this.#file('memory', name);
+      return file === undefined ? undefined : readNumber(file);
+    };
+    const [failcnt, memswFailcnt, oomKill] = await Promise.all([
+      read('memory.failcnt'),
+      read('memory.memsw.failcnt'),
+      this.readOomKills(),
+    ]);
+    const own = { max: maxOf(failcnt, memswFailcnt) ?? 0, oom: oomKill, oomKill };
+    return { own, subtree: own, isOwnExact: true };
   }
 
   async listPids(recursive = false): Promise<number[]> {

@@ -16,6 +16,7 @@ import {
 } from './cgroup-fs.js';
 import { formatCpuList, pickCpus } from './cpu-list.js';
 import { killByFreezing } from './kill-all.js';
+import { memoryEventCounts, ownOomCount, type MemoryEvents } from './memory-events.js';
 import type { ResolvedCgroupsOptions } from './resolved-options.js';
 import { waitUntil } from './wait.js';
 
@@ -93,7 +94,10 @@ export class CgroupV2 implements Cgroup {
     const peak = finite(await readNumber(this.#file('memory.peak')));
     const swap = finite(await readNumber(this.#file('memory.swap.current')));
     const swapPeak = finite(await readNumber(this.#file('memory.swap.peak')));
-    const memoryEvents = await readKeyValues(this.#file('memory.events'));
+    // The cgroup's own events: memory.events counts the subtree (nested sessions included).
+    const memoryEvents =
+      (await readKeyValues(this.#file('memory.events.local'))) ??
+      (await readKeyValues(this.#file('memory.events')));
     if (usage !== undefined) stats.memory.usage = usage;
     if (peak !== undefined) stats.memory.max_usage = peak;
     if (swap !== undefined) stats.memory.swap = swap;
@@ -113,7 +117,17 @@ export class CgroupV2 implements Cgroup {
   }
 
   async readOomKills(): Promise<number> {
-    return (await readKeyValues(this.#file('memory.events')))?.get('oom_kill') ?? 0;
+    const events = await this.readMemoryEvents();
+    return events === undefined ? 0 : ownOomCount(events.own);
+  }
+
+  async readMemoryEvents(): Promise<MemoryEvents | undefined> {
+    const all = await readKeyValues(this.#file('memory.events'));
+    if (all === undefined) return undefined;
+    const subtree = memoryEventCounts(all);
+    const local = await readKeyValues(this.#file('memory.events.local'));
+    if (local === undefined) return { own: subtree, subtree, isOwnExact: false };
+    return { own: memoryEventCounts(local), subtree, isOwnExact: true };
   }
 
   async listPids(recursive = false): Promise<number[]> {

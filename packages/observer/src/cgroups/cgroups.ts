@@ -1,4 +1,5 @@
 import type { Limits, Logger, Stats } from '@kolejka/spec';
+import type { MemoryEvents } from './memory-events.js';
 
 /**
  * One interface over cgroup v1 and v2 (the contract the worker and the observer daemon
@@ -64,12 +65,23 @@ export interface Cgroup {
   /**
    * Current stats in @kolejka/spec's shape: cpu {usage, user, system}, cpus {"i": {usage}}
    * where the kernel reports per-CPU usage (v1 cpuacct.usage_percpu), memory {usage,
-   * max_usage (v2: memory.peak when the kernel has it), swap, max_swap, failures}, pids
+   * max_usage (v2: memory.peak when the kernel has it), swap, max_swap, failures (the
+   * cgroup's own: v2 memory.events.local "max")}, pids
    * {usage, max_usage where available, failures}. Missing files leave fields out.
    */
   readStats(): Promise<Stats>;
-  /** How many processes the kernel's OOM killer killed in this cgroup (v1 memory.oom_control oom_kill, v2 memory.events oom_kill). */
+  /**
+   * OOM kills charged to this cgroup itself: v1 memory.oom_control oom_kill; v2 the larger of
+   * memory.events.local "oom" (its own limit ran the OOM killer) and "oom_kill" (a process of
+   * its own was killed), so a nested session's OOM kill does not count for its parent.
+   */
   readOomKills(): Promise<number>;
+  /**
+   * The memory events of this cgroup itself and of its subtree (see `MemoryEvents`);
+   * undefined when it has none to show (v2: no memory.events, the cgroup is gone or has no
+   * memory controller).
+   */
+  readMemoryEvents(): Promise<MemoryEvents | undefined>;
   /** Pids in this cgroup, and in its descendants when `recursive`. */
   listPids(recursive?: boolean): Promise<number[]>;
   /** Moves a process (all its threads) here: v1 cgroup.procs of every controller, v2 cgroup.procs. */

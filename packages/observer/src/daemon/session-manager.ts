@@ -11,6 +11,7 @@ import {
 import type { Cgroup, Cgroups } from '../cgroups/cgroups.js';
 import { pidStartTime } from '../cgroups/proc.js';
 import { setDeadline } from './deadline.js';
+import { lacksMemoryPeak, PEAK_SAMPLE_INTERVAL_MS, PeakSampler } from './peak-sampler.js';
 import {
   createSessionCgroup,
   joinCgroup,
@@ -31,6 +32,8 @@ export interface SessionManagerOptions {
   closedRetentionMs?: number;
   /** How often abandoned sessions are looked for. Default 1000 ms. Deadlines have their own timers. */
   housekeepingIntervalMs?: number;
+  /** How often memory is sampled on kernels without memory.peak (before 5.19). Default 100 ms. */
+  peakSampleIntervalMs?: number;
 }
 
 /** The prefix of session cgroup names, as the original. */
@@ -46,6 +49,8 @@ export class SessionManager {
   readonly #sessions = new Map<string, Session>();
   /** Cgroups whose removal failed; retried by housekeeping. */
   readonly #leaked = new Set<Cgroup>();
+  readonly #peakSampler: PeakSampler<Session>;
+  readonly #peakSampleIntervalMs: number;
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #housekeeping: Promise<void> | undefined;
   #isShutDown = false;
@@ -57,6 +62,10 @@ export class SessionManager {
     this.#now = options.now ?? (() => performance.now());
     this.#closedRetentionMs = options.closedRetentionMs ?? 300_000;
     this.#housekeepingIntervalMs = options.housekeepingIntervalMs ?? 1000;
+    this.#peakSampleIntervalMs = options.peakSampleIntervalMs ?? PEAK_SAMPLE_INTERVAL_MS;
+    this.#peakSampler = new PeakSampler(this.#peakSampleIntervalMs, (session) =>
+      this.#refreshStats(session),
+    );
   }
 
   /** Starts periodic housekeeping (abandoned sessions, expired stats). */
@@ -101,6 +110,8 @@ export class SessionManager {
     });
     this.#sessions.set(id, session);
     this.#logger.info('session opened', { session: id, pid: callerPid, cgroup: cgroupPath });
+    // The first reading tells whether the kernel keeps a memory peak (else it is sampled).
+    await this.#refreshStats(session);
     return session;
   }
 
@@ -271,6 +282,7 @@ export class SessionManager {
   /** Closes every session and stops the timers (daemon shutdown). Idempotent. */
   async shutdown(): Promise<void> {
     this.#isShutDown = true;
+    this.#peakSampler.stop();
     if (this.#housekeepingTimer !== undefined) clearInterval(this.#housekeepingTimer);
     this.#housekeepingTimer = undefined;
     await Promise.all(
@@ -324,7 +336,14 @@ export class SessionManager {
 
   async #refreshStats(session: Session): Promise<Stats> {
     try {
-      session.stats = mergeStats(session.stats, await session.cgroup.readStats());
+      const reading = await session.cgroup.readStats();
+      session.stats = mergeStats(session.stats, reading);
+      if (session.isOpen && lacksMemoryPeak(reading) && this.#peakSampler.watch(session)) {
+        this.#logger.info('no memory.peak (Linux < 5.19): the session memory peak is sampled', {
+          session: session.id,
+          intervalMs: this.#peakSampleIntervalMs,
+        });
+      }
     } catch (error) {
       this.#logger.debug('session stats not readable', { session: session.id, error });
     }

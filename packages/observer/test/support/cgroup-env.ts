@@ -12,7 +12,7 @@ export interface RealCgroups {
 }
 
 export async function realCgroups(version: 'v1' | 'v2', root?: string): Promise<RealCgroups> {
-  if (process.getuid?.() !== 0) return { cgroups: undefined, reason: 'needs root' };
+  if (process.getuid?.() !== 0) return requireCgroups({ cgroups: undefined, reason: 'needs root' });
   try {
     const cgroups = await detectCgroups(root === undefined ? {} : { root });
     if (cgroups.version !== version) {
@@ -23,8 +23,21 @@ export async function realCgroups(version: 'v1' | 'v2', root?: string): Promise<
     }
     return { cgroups, reason: '' };
   } catch (error) {
-    return { cgroups: undefined, reason: (error as Error).message };
+    return requireCgroups({ cgroups: undefined, reason: (error as Error).message });
   }
+}
+
+/**
+ * With KOLEJKA_TEST_REQUIRE_CGROUPS=1 (the CI workflow's root step) a test that cannot use
+ * the machine's cgroups fails instead of skipping; the other version's tests still skip.
+ */
+export function requireCgroups<T extends { reason: string }>(found: T): T {
+  if (process.env.KOLEJKA_TEST_REQUIRE_CGROUPS === '1') {
+    throw new Error(
+      `KOLEJKA_TEST_REQUIRE_CGROUPS=1, but the cgroup tests cannot run: ${found.reason}`,
+    );
+  }
+  return found;
 }
 
 /** A fresh top-level test cgroup path ("/kolejka-test-observer-<random>"). */

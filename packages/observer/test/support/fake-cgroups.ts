@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { emptyStats, KolejkaError, type Limits, type Stats } from '@kolejka/spec';
-import type { Cgroup, CgroupCreateOptions, CgroupVersion, Cgroups } from '../../src/index.js';
+import type {
+  Cgroup,
+  CgroupCreateOptions,
+  CgroupVersion,
+  Cgroups,
+  MemoryEvents,
+} from '../../src/index.js';
 
 /**
  * An in-memory cgroup tree for unit tests of the session logic (the injected seam of
@@ -110,6 +116,11 @@ class FakeCgroup implements Cgroup {
 
   readOomKills(): Promise<number> {
     return Promise.resolve(0);
+  }
+
+  readMemoryEvents(): Promise<MemoryEvents | undefined> {
+    const none = { max: 0, oom: 0, oomKill: 0 };
+    return Promise.resolve({ own: none, subtree: none, isOwnExact: true });
   }
 
   listPids(recursive = false): Promise<number[]> {

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Cgroup, Cgroups } from '@kolejka/observer';
-import { emptyStats, mergeStats, noopLogger, type Logger, type Stats } from '@kolejka/spec';
+import type { Cgroup, Cgroups, MemoryEvents } from '@kolejka/observer';
+import {
+  emptyStats,
+  mergeStats,
+  noopLogger,
+  type Limits,
+  type Logger,
+  type Stats,
+} from '@kolejka/spec';
+import { stopSystemdUnit, type StopUnit } from './systemd-unit.js';
 import { taskFigures, type FigureLimits } from './task-figures.js';
+import { laterMemoryEvents, taskMemoryEvents } from './task-memory-events.js';
 
 /** Docker's cgroup driver: cgroupfs takes a cgroup path as parent, systemd a slice name. */
 export type CgroupDriver = 'cgroupfs' | 'systemd';
@@ -16,21 +25,34 @@ export function taskCgroupName(containerName: string): string {
   return containerName.replace(/^kolejka-worker-/, '');
 }
 
+/** What the task cgroup measured once the container is gone. */
+export interface TaskCgroupFigures {
+  stats: Stats;
+  /** OOM kills charged to the task's own limit (its sessions' are not). */
+  oomKills: number;
+  /**
+   * The count is the task's own (cgroup v2 with memory.events.local): Docker's OOMKilled
+   * counts the container's subtree there, sessions included, and must not decide alone.
+   */
+  isOomCountOwn: boolean;
+}
+
 /**
  * A per-task parent cgroup for the container (`HostConfig.CgroupParent`). The container's
  * own cgroup vanishes when it exits; the parent's hierarchical counters (cpuacct usage,
  * memory and pids peaks) survive it and are read at the exit, before the parent goes.
  * What is not hierarchical (failure counters, v1 OOM kills) is sampled from the
  * container's cgroup while it runs: Docker removes that cgroup before its wait returns,
- * so a task that fails at once is judged by the parent's peaks (see taskFigures). The
- * parent is removed afterwards.
+ * so a task that fails at once is judged by the parent's peaks (see taskFigures). On v2
+ * the task's own memory events are told from its sessions' (see task-memory-events.ts).
+ * The parent is removed afterwards (systemd driver: its slice is stopped).
  */
 export class TaskCgroup {
   readonly dockerParent: string;
   readonly path: string;
   private readonly parent: Cgroup;
   private sampled: Stats = emptyStats();
-  private sampledOomKills = 0;
+  private sampledEvents: MemoryEvents | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
   private child: Cgroup | undefined;
@@ -41,6 +63,7 @@ export class TaskCgroup {
     private readonly driver: CgroupDriver,
     name: string,
     private readonly logger: Logger,
+    private readonly stopUnit: StopUnit,
   ) {
     if (driver === 'systemd') {
       // systemd nests slices by the dashes of their names: kolejka.slice/kolejka-<x>.slice.
@@ -60,17 +83,36 @@ export class TaskCgroup {
     driver: CgroupDriver,
     name = randomBytes(8).toString('hex'),
     logger: Logger = noopLogger,
+    stopUnit: StopUnit = stopSystemdUnit,
   ): TaskCgroup {
-    return new TaskCgroup(cgroups, driver, name, logger);
+    return new TaskCgroup(cgroups, driver, name, logger, stopUnit);
   }
 
   /** Makes the parent cgroup (cgroupfs; systemd makes its slices itself). Once. */
-  make(): Promise<void> {
+  make(limits: Limits = {}): Promise<void> {
     this.making ??=
       this.driver === 'cgroupfs'
-        ? this.cgroups.create(this.path).then(() => undefined)
+        ? this.cgroups.create(this.path).then(() => this.limitSwap(limits))
         : Promise.resolve();
     return this.making;
+  }
+
+  /**
+   * cgroup v2, cgroupfs driver: a dockerd without systemd ignores MemorySwap ("kernel does
+   * not support swap limit") and leaves the container's memory.swap.max at "max", so the
+   * parent gets the task's swap limit itself (memory.swap.max is hierarchical). Where the
+   * kernel has no swap accounting the limit cannot be enforced: said in the log.
+   */
+  private async limitSwap(limits: Limits): Promise<void> {
+    if (this.cgroups.version !== 'v2' || limits.memory === undefined) return;
+    try {
+      await this.parent.setLimits({ memory: limits.memory, swap: limits.swap ?? 0 });
+    } catch (error) {
+      this.logger.warn('the swap limit is not enforced: the task cgroup has no memory.swap.max', {
+        path: this.path,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** The container's own cgroup path. */
@@ -98,44 +140,57 @@ export class TaskCgroup {
     const child = this.child;
     if (child === undefined) return;
     try {
-      const [stats, oomKills] = await Promise.all([child.readStats(), child.readOomKills()]);
+      const [stats, events] = await Promise.all([child.readStats(), this.readEvents(child)]);
       this.sampled = mergeStats(this.sampled, stats);
-      this.sampledOomKills = Math.max(this.sampledOomKills, oomKills);
+      this.sampledEvents = laterMemoryEvents(this.sampledEvents, events);
     } catch {
       // The container's cgroup goes away when it exits; the parent has the final figures.
     }
   }
 
   /**
+   * v2: own and subtree events apart. v1's counters are the cgroup's own already and its
+   * failures come with readStats: only the OOM kills are read (samples stay as light as
+   * they were; the time limit's kill shares the thread pool with them).
+   */
+  private async readEvents(child: Cgroup): Promise<MemoryEvents | undefined> {
+    if (this.cgroups.version === 'v2') return child.readMemoryEvents();
+    const oomKill = await child.readOomKills();
+    const none = { max: 0, oom: oomKill, oomKill };
+    return { own: none, subtree: none, isOwnExact: true };
+  }
+
+  /**
    * Stops sampling, takes a last sample if the cgroup is still there, reads the parent;
    * the figures are the task's own, bounded by its limits (see taskFigures).
    */
-  async finish(limits: FigureLimits = {}): Promise<{ stats: Stats; oomKills: number }> {
+  async finish(limits: FigureLimits = {}): Promise<TaskCgroupFigures> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     // The last sample of the container's cgroup (if still there) and the parent's final
     // figures are independent reads: side by side.
     const [, parent] = await Promise.all([
       this.sampling?.then(() => this.sample()) ?? this.sample(),
-      Promise.all([this.parent.readStats(), this.parent.readOomKills().catch(() => 0)]).catch(
-        (error: unknown) => {
-          this.logger.warn('cannot read the task cgroup', {
-            path: this.path,
-            error: (error as Error).message,
-          });
-          return undefined;
-        },
-      ),
+      Promise.all([
+        this.parent.readStats(),
+        this.parent.readMemoryEvents().catch(() => undefined),
+      ]).catch((error: unknown) => {
+        this.logger.warn('cannot read the task cgroup', {
+          path: this.path,
+          error: (error as Error).message,
+        });
+        return undefined;
+      }),
     ]);
-    if (parent === undefined)
-      return {
-        stats: taskFigures(this.sampled, undefined, limits),
-        oomKills: this.sampledOomKills,
-      };
-    const [final, parentOomKills] = parent;
+    const [final, parentEvents] = parent ?? [undefined, undefined];
+    const stats = taskFigures(this.sampled, final, limits);
+    const own = taskMemoryEvents(this.sampledEvents, parentEvents);
+    if (stats.memory.failures !== undefined || own.max > 0) stats.memory.failures = own.max;
+    const isOwnExact = (this.sampledEvents ?? parentEvents)?.isOwnExact ?? false;
     return {
-      stats: taskFigures(this.sampled, final, limits),
-      oomKills: Math.max(this.sampledOomKills, parentOomKills),
+      stats,
+      oomKills: Math.max(own.oom, own.oomKill),
+      isOomCountOwn: this.cgroups.version === 'v2' && isOwnExact,
     };
   }
 
@@ -146,7 +201,10 @@ export class TaskCgroup {
   async remove(): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.driver === 'systemd') return; // systemd owns and collects its slices
+    if (this.driver === 'systemd') {
+      await this.stopSlice();
+      return;
+    }
     // A make() still in flight would recreate what is removed here: let it finish first.
     await this.making?.catch(() => undefined);
     try {
@@ -164,5 +222,17 @@ export class TaskCgroup {
         rmdir(path.join(this.cgroups.root, hierarchy, this.path)).catch(() => undefined),
       ),
     );
+  }
+
+  /** systemd made the slice for the container's scope and keeps it until it is stopped. */
+  private async stopSlice(): Promise<void> {
+    try {
+      await this.stopUnit(this.dockerParent);
+    } catch (error) {
+      this.logger.warn('cannot stop the task slice', {
+        slice: this.dockerParent,
+        error: (error as Error).message,
+      });
+    }
   }
 }

@@ -49,7 +49,7 @@ export async function createAndAttach(run: TaskRun, prepared: Prepared): Promise
       ...created,
       container: resources.holdContainer(created.container),
     })),
-    cgroup ? cgroup.make() : Promise.resolve(),
+    cgroup ? cgroup.make(run.limits) : Promise.resolve(),
   ] as const);
   logger.debug('container created', { container: container.id, name });
   options.onEvent({ type: 'container:created', containerId: container.id, name });

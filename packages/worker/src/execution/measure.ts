@@ -48,7 +48,7 @@ export async function measure(
         ...(limits.memory !== undefined ? { memoryBytes: limits.memory } : {}),
         ...(limits.pids !== undefined ? { pids: limits.pids } : {}),
       })
-    : Promise.resolve({ stats: emptyStats(), oomKills: 0 });
+    : Promise.resolve({ stats: emptyStats(), oomKills: 0, isOomCountOwn: false });
   void measuring.then(() => resources.removeCgroup());
   const [inspected, measured] = await Promise.all([inspection, measuring, output]);
   const state = inspected?.State;
@@ -79,7 +79,10 @@ export async function measure(
       : decideTermination({
           exitCode,
           ...(killedFor !== undefined ? { killedFor } : {}),
-          oomKilled: (state?.OOMKilled ?? false) || measured.oomKills > 0,
+          // On cgroup v2 Docker's OOMKilled counts the container's subtree (a judge's
+          // sessions too): the task cgroup's own count decides there.
+          oomKilled:
+            measured.oomKills > 0 || (!measured.isOomCountOwn && (state?.OOMKilled ?? false)),
           oomKills: measured.oomKills,
           pidsFailures: measured.stats.pids.failures ?? 0,
           ...(limits.pids !== undefined ? { pidsLimit: limits.pids } : {}),

@@ -42,13 +42,18 @@ export async function containersNamed(prefix: string): Promise<string[]> {
   return run.stdout.split('\n').filter((name) => name.startsWith(prefix));
 }
 
-/** Task cgroups the worker left under /kolejka-worker in any v1 hierarchy (or v2). */
+/**
+ * Task cgroups the worker left under /kolejka-worker (cgroupfs driver) or as slices in
+ * kolejka.slice (systemd driver), in any v1 hierarchy (or v2). A slice's name has the task
+ * id without its dashes (systemd nests slices by them).
+ */
 export async function leftoverCgroups(): Promise<string[]> {
   const root = '/sys/fs/cgroup';
   const found: string[] = [];
-  const candidates = [path.join(root, 'kolejka-worker')];
+  const tops = ['kolejka-worker', 'kolejka.slice'];
+  const candidates = tops.map((top) => path.join(root, top));
   for (const hierarchy of await readdir(root).catch(() => [] as string[])) {
-    candidates.push(path.join(root, hierarchy, 'kolejka-worker'));
+    for (const top of tops) candidates.push(path.join(root, hierarchy, top));
   }
   for (const dir of candidates) {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
