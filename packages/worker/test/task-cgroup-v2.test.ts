@@ -46,7 +46,8 @@ async function cgroup(cgroupPath: string, files: Record<string, string>): Promis
 /** Samples the container while it "runs", then lets it go as Docker does before the stop. */
 async function runAndStop(task: TaskCgroup, containerDir: string): Promise<void> {
   task.startSampling(CONTAINER, 10);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Long enough for several samples also on a busy machine (one sample reads a few files).
+  await new Promise((resolve) => setTimeout(resolve, 300));
   await rm(path.join(root, containerDir), { recursive: true, force: true });
 }
 
