@@ -123,7 +123,9 @@ docker info >/dev/null 2>&1 || die "no Docker engine answers on the host: run sc
 # One build or provisioning at a time; boots only read the image (shared lock).
 exec 9>"$VM_DIR/lock"
 flock -x 9
-trap 'release_chroot_mounts' EXIT
+trap 'stop_guest; release_chroot_mounts' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ "$rebuild" = true ]; then rm -f "$VM_DIR/base.recipe"; fi
 ensure_base_image
 ensure_provisioned_disk
@@ -131,6 +133,8 @@ flock -s 9
 
 run_dir=$VM_DIR/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run_dir"
+# The disk images are big and only for this run; the logs stay.
+trap 'stop_guest; release_chroot_mounts; rm -rf "$run_dir/tools" "$run_dir/tools.img" "$run_dir/repo.img"' EXIT
 if [ "$build" = true ]; then
   say "building $repo on the host (pnpm run build; log: $run_dir/build.log)"
   (cd "$repo" && pnpm run build) >"$run_dir/build.log" 2>&1 \
@@ -157,7 +161,6 @@ for driver in "${drivers[@]}"; do
   report_boot "$driver" "$run_dir/$driver" || failed=true
   [ ! -s "$run_dir/$driver/results.tsv" ] || results+=("$run_dir/$driver/results.tsv")
 done
-rm -f "$run_dir/tools.img" "$run_dir/repo.img"
 
 echo
 if [ "${#results[@]}" -gt 0 ]; then node "$HERE/vm/report.js" table "${results[@]}"; fi
