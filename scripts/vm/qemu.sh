@@ -10,6 +10,12 @@
 VM_MEMORY_MIB=${KOLEJKA_VM_MEMORY:-4096}
 VM_CPUS=${KOLEJKA_VM_CPUS:-2}
 VM_TIMEOUT_S=${KOLEJKA_VM_TIMEOUT:-3600}
+VM_QEMU_PID= # the running VM's `timeout` process, for stop_guest
+
+# Stops the VM this script started, if one runs (the EXIT trap in vm-check.sh).
+stop_guest() {
+  if [ -n "$VM_QEMU_PID" ]; then kill "$VM_QEMU_PID" 2>/dev/null || true; fi
+}
 
 # MODE DRIVER OUT TOOLS_IMG [REPO_IMG]: boots, prints the guest's progress.log as it grows,
 # waits for the guest to power off; returns the guest's status (run.sh's exit code), or
@@ -40,11 +46,12 @@ boot_guest() {
     -device virtio-rng-pci -nic none -display none -monitor none \
     -serial "file:$out/console.log" -no-reboot \
     >"$out/qemu.log" 2>&1 &
-  local qemu=$!
-  tail -n +1 -F --pid="$qemu" "$out/progress.log" 2>/dev/null | sed -u 's/^/    guest: /' &
+  VM_QEMU_PID=$!
+  tail -n +1 -F --pid="$VM_QEMU_PID" "$out/progress.log" 2>/dev/null | sed -u 's/^/    guest: /' &
   local tailer=$!
   local rc=0
-  wait "$qemu" || rc=$?
+  wait "$VM_QEMU_PID" || rc=$?
+  VM_QEMU_PID=
   wait "$tailer" 2>/dev/null || true
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     say "the VM did not finish within $VM_TIMEOUT_S s (KOLEJKA_VM_TIMEOUT); console: $out/console.log"
