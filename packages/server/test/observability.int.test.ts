@@ -1,23 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { LogMeta, Logger } from '@kolejka/spec';
 import { createDaemonLogger } from '@kolejka/cli-kit/logger';
+import { captureLogger as capture } from './support/capture-logger.js';
 import { CompatSession } from './support/compat-session.js';
 import { api } from './support/http-client.js';
 import { startTestServer, TEST_PASSWORD } from './support/test-server.js';
-
-function capture(): { logger: Logger; lines: { level: string; message: string; meta: LogMeta }[] } {
-  const lines: { level: string; message: string; meta: LogMeta }[] = [];
-  const logger: Logger = {
-    error: (message, meta = {}) => lines.push({ level: 'error', message, meta }),
-    warn: (message, meta = {}) => lines.push({ level: 'warn', message, meta }),
-    info: (message, meta = {}) => lines.push({ level: 'info', message, meta }),
-    debug: (message, meta = {}) => lines.push({ level: 'debug', message, meta }),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 describe('request logging', () => {
   it('writes one debug line per request, without tokens, cookies or query strings', async () => {
