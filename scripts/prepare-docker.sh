@@ -45,20 +45,8 @@ readonly NODE_RECIPE=2
 say() { printf '[prepare-docker %3ds] %s\n' "$((SECONDS - STARTED_AT))" "$*"; }
 die() { say "error: $*" >&2; exit 1; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-apt_updated=false
-apt_install() {
-  if [ "$apt_updated" = false ]; then
-    say "apt-get update"
-    as_root apt-get update -qq >/dev/null
-    apt_updated=true
-  fi
-  say "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=lib/host.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/host.sh"
 
 ensure_packages() {
   local missing=()
@@ -123,16 +111,6 @@ build_busybox() {
   # Built without root privileges where sudo is needed: every file belongs to root inside.
   import_rootfs "$root" "$BUSYBOX_IMAGE" "$BUSYBOX_RECIPE" /bin/sh --owner=0 --group=0
   as_root rm -rf "$root"
-}
-
-debian_mirror() {
-  if [ -n "${KOLEJKA_DEBIAN_MIRROR:-}" ]; then echo "$KOLEJKA_DEBIAN_MIRROR"; return; fi
-  local uri
-  uri=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-        | head -n 1 | awk '{print $2}') || true
-  # No built-in default: the archive to use is the one this machine's apt is set up for.
-  [ -n "$uri" ] || die "no Debian archive found in apt's sources (/etc/apt/sources.list*); set KOLEJKA_DEBIAN_MIRROR"
-  echo "$uri"
 }
 
 debian_rootfs() { # DIR: a minbase bookworm tree
