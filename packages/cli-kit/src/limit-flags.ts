@@ -3,13 +3,6 @@ import { parseLimitValue, type Limits } from '@kolejka/spec';
 import { parseFlag } from './flag-values.js';
 import { LIMIT_FLAGS, type LimitFlag } from './limit-flag-table.js';
 
-export {
-  LIMIT_FLAGS,
-  pickLimitFlags,
-  type LimitFlag,
-  type LimitFlagName,
-} from './limit-flag-table.js';
-
 export interface LimitFlagOptions {
   /** Default: every row of the table. */
   flags?: readonly LimitFlag[];

@@ -2,12 +2,8 @@ import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { LIMIT_KINDS, parseCount } from '@kolejka/spec';
 import { lastFlagText, parseFlag } from '../src/flag-values.js';
-import {
-  LIMIT_FLAGS,
-  limitsFromFlags,
-  pickLimitFlags,
-  withLimitFlags,
-} from '../src/limit-flags.js';
+import { LIMIT_FLAGS, pickLimitFlags } from '../src/limit-flag-table.js';
+import { limitsFromFlags, withLimitFlags } from '../src/limit-flags.js';
 
 describe('the limit flag table', () => {
   it("writes each value as spec's LIMIT_KINDS says, one flag per limit", () => {
