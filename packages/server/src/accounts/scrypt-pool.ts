@@ -31,7 +31,8 @@ interface Pending {
 
 interface Thread {
   worker: Worker;
-  busy: number;
+  /** The ids of the jobs this thread has been given and not answered. */
+  jobs: Set<number>;
 }
 
 /**
@@ -57,13 +58,13 @@ export class ScryptPool {
       return Promise.reject(new KolejkaError('KOLEJKA_UNAVAILABLE', 'Password hashing stopped'));
     const thread = this.#pick();
     const id = this.#nextId++;
-    thread.busy++;
-    if (thread.busy === 1) thread.worker.ref();
+    thread.jobs.add(id);
+    if (thread.jobs.size === 1) thread.worker.ref();
     return new Promise<Buffer>((resolve, reject) => {
       const settle = (): void => {
         this.#pending.delete(id);
-        thread.busy--;
-        if (thread.busy === 0) thread.worker.unref();
+        thread.jobs.delete(id);
+        if (thread.jobs.size === 0) thread.worker.unref();
       };
       this.#pending.set(id, {
         resolve: (key) => {
@@ -81,15 +82,15 @@ export class ScryptPool {
 
   /** The least busy thread, started on first need. */
   #pick(): Thread {
-    if (this.#threads.length < this.#size && this.#threads.every((t) => t.busy > 0)) {
+    if (this.#threads.length < this.#size && this.#threads.every((t) => t.jobs.size > 0)) {
       return this.#start();
     }
-    return this.#threads.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return this.#threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
   }
 
   #start(): Thread {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const thread: Thread = { worker, busy: 0 };
+    const thread: Thread = { worker, jobs: new Set() };
     this.#threads.push(thread);
     worker.unref();
     worker.on('message', (message: { id: number; key?: Uint8Array; error?: string }) => {
@@ -97,11 +98,15 @@ export class ScryptPool {
       if (message.key !== undefined) pending?.resolve(Buffer.from(message.key));
       else pending?.reject(new Error(message.error ?? 'scrypt failed'));
     });
-    // A thread that dies is dropped (the next job starts another); what was waiting fails.
-    worker.on('error', (error) => {
-      this.#threads.splice(this.#threads.indexOf(thread), 1);
-      this.#failAll(error);
-    });
+    // A thread that dies is dropped (the next job starts another); only the jobs it had
+    // fail, those of the other threads go on.
+    const drop = (error: Error): void => {
+      const index = this.#threads.indexOf(thread);
+      if (index >= 0) this.#threads.splice(index, 1);
+      for (const id of [...thread.jobs]) this.#pending.get(id)?.reject(error);
+    };
+    worker.on('error', drop);
+    worker.on('exit', (code) => drop(new Error(`the scrypt thread exited (code ${code})`)));
     return thread;
   }
 
