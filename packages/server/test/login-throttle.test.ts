@@ -35,4 +35,19 @@ describe('LoginThrottle', () => {
     throttle.take('10.0.0.3', 'bob');
     throttle.take('10.0.0.3', 'carol');
   });
+
+  it('keeps its memory bounded under a spray of addresses, forgetting the oldest first', () => {
+    let now = 0;
+    const throttle = new LoginThrottle({ attemptsPerMinute: 1, now: () => now });
+    // 60,000 distinct addresses and names: 120,000 keys against a bound of 100,000.
+    for (let i = 0; i < 60_000; i++) throttle.take(`a${i}`, `u${i}`);
+    expect(throttle.size).toBeLessThanOrEqual(100_000);
+    // The newest are still remembered (refused), the oldest were dropped (allowed again).
+    expect(refusal(() => throttle.take('a59999', 'v'))?.status).toBe(429);
+    expect(refusal(() => throttle.take('a0', 'w'))).toBeUndefined();
+    // A minute later every bucket is full again: the next prune forgets them.
+    now += 61_000;
+    throttle.take('fresh', 'fresh');
+    expect(throttle.size).toBe(2);
+  });
 });

@@ -9,6 +9,8 @@ interface Bucket {
 const PRUNE_AT = 10_000;
 /** Hard bound on memory: past it the oldest buckets go, full or not. */
 const MAX_BUCKETS = 100_000;
+/** A prune walks every bucket: at most one a second, so a spray of addresses stays O(1) a try. */
+const PRUNE_INTERVAL_MS = 1000;
 
 /**
  * Password attempts limited per client address and per user name, with token buckets:
@@ -23,6 +25,7 @@ export class LoginThrottle {
   readonly #perMs: number;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
+  #prunedAtMs = -Infinity;
 
   constructor(options: { attemptsPerMinute: number; now?: () => number }) {
     this.#capacity = Math.max(1, options.attemptsPerMinute);
@@ -53,7 +56,16 @@ export class LoginThrottle {
       this.#buckets.delete(key);
       this.#buckets.set(key, { tokens: bucket.tokens - 1, updatedAtMs: now });
     });
-    if (this.#buckets.size > PRUNE_AT) this.#prune(now);
+    // Insertion order is last-use order (the keys were re-inserted above): the first are
+    // the oldest, dropped at once past the hard bound.
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size <= MAX_BUCKETS) break;
+      this.#buckets.delete(key);
+    }
+    if (this.#buckets.size > PRUNE_AT && now - this.#prunedAtMs >= PRUNE_INTERVAL_MS) {
+      this.#prunedAtMs = now;
+      this.#forgetFull(now);
+    }
   }
 
   #refilled(key: string, now: number): Bucket {
@@ -66,14 +78,15 @@ export class LoginThrottle {
     return { tokens, updatedAtMs: now };
   }
 
-  #prune(now: number): void {
+  /** How many buckets are kept (tests watch the bound). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Full buckets say nothing a missing one does not: forgotten. */
+  #forgetFull(now: number): void {
     for (const key of [...this.#buckets.keys()]) {
       if (this.#refilled(key, now).tokens >= this.#capacity) this.#buckets.delete(key);
-    }
-    // Insertion order is last-use order (`take` re-inserts): the first keys are the oldest.
-    for (const key of this.#buckets.keys()) {
-      if (this.#buckets.size <= MAX_BUCKETS) break;
-      this.#buckets.delete(key);
     }
   }
 }
