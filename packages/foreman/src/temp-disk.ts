@@ -6,18 +6,6 @@ export const ROOM_BYTES = 16 * 1024 * 1024;
 /** … or this share of the disk, when the disk is small (a tmpfs of a few MiB). */
 const ROOM_RATIO = 0.25;
 
-/** Whether an error (or one of its causes) says a disk, or the user's quota on it, is full. */
-export function isDiskFull(error: unknown): boolean {
-  for (let cause = error, depth = 0; cause !== undefined && depth < 8; depth++) {
-    const code = (cause as NodeJS.ErrnoException | null)?.code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
-    const message = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
-    if (/\bENOSPC\b|no space left on device/i.test(message)) return true;
-    cause = cause instanceof Error ? cause.cause : undefined;
-  }
-  return false;
-}
-
 /**
  * The foreman's view of its `--temp` disk. Once a write there failed for lack of space, no
  * task is taken until the disk has room again (ROOM_BYTES free, or a quarter of a small

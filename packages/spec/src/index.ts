@@ -10,6 +10,7 @@ export {
   type KolejkaErrorOptions,
   type ValidationIssue,
 } from './errors.js';
+export { diskFullCode } from './disk-full.js';
 export { noopLogger, type LogMeta, type Logger } from './logger.js';
 export {
   formatMemory,

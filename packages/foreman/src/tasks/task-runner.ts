@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import {
+  diskFullCode,
   formatTime,
   writeResult,
   type Logger,
@@ -12,7 +13,6 @@ import type { Reservation } from '../capacity-ledger.js';
 import { classifyRunError } from './failures.js';
 import type { ResultUploads } from './result-uploads.js';
 import type { LocalTask } from './local-task.js';
-import { isDiskFull } from '../temp-disk.js';
 import { forget, reportFailure, type ForemanRuntime } from './runtime.js';
 import { prepareTaskDir } from './task-inputs.js';
 import { removeWorkDir } from './work-dirs.js';
@@ -74,11 +74,11 @@ export async function runTask(
     });
   } catch (error) {
     await removeWorkDir(local.workDir.root, logger);
-    if (isDiskFull(error)) runtime.disk.markFull();
+    if (diskFullCode(error) !== undefined) runtime.disk.markFull();
     reportFailure(
       runtime,
       local,
-      isDiskFull(error)
+      diskFullCode(error) !== undefined
         ? diskFullReason(String(error))
         : `the result could not be written: ${String(error)}`,
     );
@@ -181,7 +181,7 @@ async function reportError(
   logger: Logger,
 ): Promise<void> {
   await removeWorkDir(local.workDir.root, logger);
-  if (isDiskFull(error)) {
+  if (diskFullCode(error) !== undefined) {
     // Failed, not handed back: a task filling the disk would only fill the next foreman's.
     runtime.disk.markFull();
     reportFailure(runtime, local, diskFullReason(String(error)));

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { KolejkaError, isKolejkaError } from '@kolejka/spec';
-import { diskFullCode } from '../http/disk-full.js';
+import { KolejkaError, diskFullCode, isKolejkaError } from '@kolejka/spec';
 import { isBlobHash } from '../store/blob-hash.js';
 import type { PutBlobOptions } from './blob-store.js';
 

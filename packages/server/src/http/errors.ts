@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { KolejkaError, isKolejkaError, type ErrorCode, type Logger } from '@kolejka/spec';
-import { diskFullCode, errnoOf } from './disk-full.js';
+import {
+  KolejkaError,
+  diskFullCode,
+  isKolejkaError,
+  type ErrorCode,
+  type Logger,
+} from '@kolejka/spec';
+import { errnoOf } from './disk-full.js';
 
 /** The HTTP status of each error code: the one mapping of the API. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {

@@ -1,10 +1,15 @@
-import { emptyStats, type Stats, type Termination } from '@kolejka/spec';
+import {
+  KolejkaError,
+  diskFullCode,
+  emptyStats,
+  type Stats,
+  type Termination,
+} from '@kolejka/spec';
 import type { TaskCgroup } from '../container/cgroup.js';
 import { dockerDuration } from '../docker/time.js';
 import type { Attached } from './create-and-attach.js';
 import type { TaskRun } from './context.js';
-import { KolejkaError } from '@kolejka/spec';
-import { execFailureFromStderr, isDiskFullError } from './output-capture.js';
+import { execFailureFromStderr } from './output-capture.js';
 import type { Exit } from './run-to-exit.js';
 import { decideTermination } from './termination.js';
 
@@ -59,7 +64,7 @@ export async function measure(
     (Date.now() - exit.hostStartMs) / 1000;
   const execFailure = execFailureFromStderr(exitCode, capture.stderrHead);
   const writeError = capture.writeError;
-  if (writeError !== undefined && !isDiskFullError(writeError))
+  if (writeError !== undefined && diskFullCode(writeError) === undefined)
     throw new KolejkaError(
       'KOLEJKA_INTERNAL',
       `the output could not be written: ${writeError.message}`,

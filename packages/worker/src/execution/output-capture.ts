@@ -146,12 +146,6 @@ export class OutputCapture {
   }
 }
 
-/** Whether an I/O error says the disk (or the user's quota on it) is full. */
-export function isDiskFullError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 /**
  * docker-init (tini) reports a command it cannot exec on stderr and exits 127 (not found)
  * or 126: "[FATAL tini (7)] exec no-such-command failed: No such file or directory".
