@@ -60,7 +60,12 @@ describe('a foreman whose --temp disk fills up', () => {
       30_000,
       'the rejection for a full disk',
     );
-    expect((await client.getTaskRecord(nextKey)).state).toBe('queued');
+    // The foreman logs its rejection before the server has handled it: back in the queue soon.
+    await until(
+      async () => (await client.getTaskRecord(nextKey)).state === 'queued',
+      5_000,
+      'the rejected task back in the queue',
+    );
 
     await rm(outside);
     await until(
