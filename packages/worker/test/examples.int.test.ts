@@ -3,6 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResult, type ResultSpec } from '@kolejka/spec';
+import { TIME_SLACK } from '../../../test/support/time-slack.js';
 import { createWorker } from '../src/worker.js';
 import { EXAMPLES_DIR, containersNamed, leftoverCgroups, scratch } from './support/fixtures.js';
 
@@ -57,7 +58,7 @@ describe('every example runs through the library as expected.json says', () => {
       // Stats within sensible bounds for every task.
       const { stats, limits } = result;
       expect(stats.time).toBeGreaterThan(0);
-      expect(stats.time).toBeLessThan((limits.time ?? 60) + 0.1);
+      expect(stats.time).toBeLessThan((limits.time ?? 60) + 0.1 * TIME_SLACK);
       expect(stats.cpu.usage).toBeGreaterThan(0);
       expect(stats.memory.max_usage).toBeGreaterThan(0);
       if (limits.memory !== undefined) {
@@ -81,7 +82,7 @@ describe('measured against the limits', () => {
   it('timebomb is killed within 100 ms of its 3 s (the time-limit precision)', () => {
     const time = results.get('timebomb')?.stats.time ?? 0;
     expect(time).toBeGreaterThanOrEqual(3);
-    expect(time - 3).toBeLessThan(0.1);
+    expect(time - 3).toBeLessThan(0.1 * TIME_SLACK);
   });
 
   it('forkbomb reaches its pids limit of 64', () => {

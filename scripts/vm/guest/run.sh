@@ -69,7 +69,7 @@ run_check() { # NAME ARGS...
   progress "check $name: vitest run $*"
   # The images are loaded already and there is no network: the tests' global setup
   # (scripts/prepare-docker.sh) would try to install packages.
-  (cd "$REPO" && KOLEJKA_SKIP_PREPARE_DOCKER=1 timeout --kill-after=30 "$CHECK_TIMEOUT_S" \
+  (cd "$REPO" && KOLEJKA_SKIP_PREPARE_DOCKER=1 KOLEJKA_TEST_TIME_SLACK="$TIME_SLACK" timeout --kill-after=30 "$CHECK_TIMEOUT_S" \
     node_modules/.bin/vitest run "$@" \
       --testTimeout="$TEST_TIMEOUT_MS" --hookTimeout="$HOOK_TIMEOUT_MS" \
       --reporter=default --reporter=json --outputFile.json="$OUT/$name.json") \
