@@ -64,7 +64,7 @@ export const LIMIT_FLAGS = [
     limit: 'workspace',
     kind: 'memory',
     describe: 'size of the work dir (tmpfs for the task and result dirs), e.g. 512M',
-    capacity: 'tmpfs workspace budget, e.g. 4G',
+    capacity: 'tmpfs workspace budget of all running tasks, e.g. 4G [default: the machine memory]',
   },
   {
     flag: 'time',

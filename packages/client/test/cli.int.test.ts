@@ -128,6 +128,7 @@ describe('task commands', () => {
     });
     expect((putJson.task as { spec: { limits: unknown } }).spec.limits).toEqual({
       memory: '33554432b',
+      workspace: '1073741824b', // the server's default
     });
     expect(await blobUploadCount(server.url)).toBe(before);
 

@@ -111,6 +111,7 @@ describe('tasks', () => {
       time: '5.0s',
       network: false,
       gpus: 1,
+      workspace: '1073741824b', // the server's default
     });
   });
 

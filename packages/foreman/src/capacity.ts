@@ -8,7 +8,7 @@ const MACHINE_BOUNDED = ['cpus', 'memory', 'gpus', 'gpu_memory'] as const;
  * What the foreman offers the server: the machine (CPUs it may use, memory, GPUs and the
  * smallest GPU memory) lowered by configuration, plus configured budgets and caps (swap,
  * pids, storage, workspace, image, time, network, perf and cgroup limits) that have no
- * machine default. Placements (`cpus_offset`, `gpus_offset`) are the foreman's own choice
+ * machine default, except the workspace budget: the machine's memory unless configured. Placements (`cpus_offset`, `gpus_offset`) are the foreman's own choice
  * per task and are ignored here.
  */
 export function resolveCapacity(
@@ -45,5 +45,8 @@ export function resolveCapacity(
       (capacity as Record<string, number | boolean>)[name] = value;
     }
   }
+  // Workspaces are tmpfs mounts, in the machine's memory: together they get at most that,
+  // unless configured (the server gives every task one, 1G by default).
+  capacity.workspace ??= machine.memoryBytes;
   return normalizeLimits(capacity);
 }

@@ -37,7 +37,13 @@ const context = (extra: Record<string, string> = {}) => ({
 describe('resolveForemanOptions', () => {
   it('defaults to the machine: CPUs, memory, GPUs and the smallest GPU memory; id from the host name', async () => {
     const options = await resolveForemanOptions({ token: 't' }, context());
-    expect(options.capacity).toEqual({ cpus: 8, memory: 32 * GiB, gpus: 2, gpu_memory: 40 * GiB });
+    expect(options.capacity).toEqual({
+      cpus: 8,
+      memory: 32 * GiB,
+      gpus: 2,
+      gpu_memory: 40 * GiB,
+      workspace: 32 * GiB,
+    });
     expect(options.id).toBe('node-7.example');
     expect(options.tags).toEqual(['cpus:8', 'hostname:node7']);
     expect(options.servers).toEqual(['http://127.0.0.1:8000']);
@@ -156,11 +162,24 @@ describe('resolveCapacity', () => {
       { cpus: 64, memory: 8 * GiB, cpus_offset: 2, swap: GiB, network: false, gpus: 0 },
       logger,
     );
-    expect(capacity).toEqual({ cpus: 8, memory: 8 * GiB, swap: GiB, network: false, gpus: 0 });
+    expect(capacity).toEqual({
+      cpus: 8,
+      memory: 8 * GiB,
+      swap: GiB,
+      network: false,
+      gpus: 0,
+      workspace: machine.memoryBytes,
+    });
     expect(warnings).toEqual([
       'configured capacity exceeds the machine; the machine value is used',
       'placement limits are chosen per task by the foreman; ignored',
     ]);
+  });
+
+  it('bounds the workspaces (tmpfs) of all tasks by the machine memory unless configured', () => {
+    expect(resolveCapacity(machine, {}).workspace).toBe(machine.memoryBytes);
+    expect(resolveCapacity(machine, { memory: GiB }).workspace).toBe(machine.memoryBytes);
+    expect(resolveCapacity(machine, { workspace: 2 * GiB }).workspace).toBe(2 * GiB);
   });
 });
 

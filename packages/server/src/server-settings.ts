@@ -14,7 +14,10 @@ import {
  * body sizes, leases and sessions. `createApp` takes the options and resolves them once.
  */
 export interface ServerSettingsOptions {
-  /** Limits given to a task that omits them (the task's own value wins). Default: none. */
+  /**
+   * Limits given to a task that omits them (the task's own value wins), over
+   * `DEFAULT_TASK_LIMITS` (a 1 GiB workspace). Default: those alone.
+   */
   defaultLimits?: Limits | LimitsJson;
   /**
    * The original's `LIMIT_*`: combined with every task's limits (the smaller value wins).
@@ -115,6 +118,13 @@ export const DEFAULT_SETTINGS = {
   callbackLoopback: false,
 } as const;
 
+/**
+ * What every task gets unless it or the server's `defaultLimits` say otherwise: a bounded
+ * workspace, so that no task writes into the foreman's disk without bound. The worker
+ * mounts it as a tmpfs (files there are memory, counted in the task's memory use).
+ */
+export const DEFAULT_TASK_LIMITS: Limits = { workspace: 1024 ** 3 };
+
 /** Upper bounds of the timings derived from the lease (see `ServerSettingsOptions`). */
 export const MAX_DERIVED_TIMINGS = {
   leaseSweepIntervalMs: 5000,
@@ -189,7 +199,7 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
       options[name] ?? Math.max(1, Math.min(MAX_DERIVED_TIMINGS[name], leaseMs * fraction)),
     );
   const settings: ServerSettings = {
-    defaultLimits: toLimits(options.defaultLimits, 'defaultLimits'),
+    defaultLimits: { ...DEFAULT_TASK_LIMITS, ...toLimits(options.defaultLimits, 'defaultLimits') },
     maxLimits: toLimits(options.maxLimits, 'maxLimits'),
     imagePatterns,
     imageRegexes,

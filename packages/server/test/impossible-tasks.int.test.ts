@@ -79,6 +79,9 @@ describe('a task that can never start', () => {
       20_000,
       'more rejections than the bound',
     );
-    expect((await fx.server.store.getTask(key))?.state).toBe('queued');
+    // Never failed: between a rejection and the next offer it is queued, or already assigned.
+    const task = await fx.server.store.getTask(key);
+    expect(['queued', 'assigned']).toContain(task?.state);
+    expect(task?.reason).toBeUndefined();
   }, 30_000);
 });

@@ -3,6 +3,8 @@ import { parseTask } from '@kolejka/spec';
 import { applyServerLimits, taskPolicyIssues } from '../src/tasks/task-policy.js';
 import { resolveServerSettings } from '../src/server-settings.js';
 
+const GiB = 1024 ** 3;
+
 describe('resolveServerSettings', () => {
   it('fills the defaults', () => {
     const settings = resolveServerSettings();
@@ -12,7 +14,7 @@ describe('resolveServerSettings', () => {
       maxAttempts: 3,
       leaseMs: 60_000,
       compatLeaseMs: 3_600_000,
-      defaultLimits: {},
+      defaultLimits: { workspace: GiB },
       maxLimits: {},
     });
   });
@@ -22,7 +24,7 @@ describe('resolveServerSettings', () => {
       defaultLimits: { memory: '64M', time: '1M' },
       maxLimits: { memory: 1024, cpus: 2 },
     });
-    expect(settings.defaultLimits).toEqual({ memory: 67_108_864, time: 60 });
+    expect(settings.defaultLimits).toEqual({ memory: 67_108_864, time: 60, workspace: GiB });
     expect(settings.maxLimits).toEqual({ memory: 1024, cpus: 2 });
   });
 
@@ -57,13 +59,24 @@ describe('applyServerLimits', () => {
       time: 10,
       memory: 67_108_864,
       network: false,
+      workspace: GiB,
     });
     expect(applyServerLimits({ time: 600, memory: 1024 }, settings)).toEqual({
       time: 60,
       memory: 1024,
       network: false,
+      workspace: GiB,
     });
     expect(applyServerLimits({ network: true }, settings).network).toBe(false);
+  });
+
+  it('gives every task a bounded workspace: 1G, unless the task or the defaults name one', () => {
+    expect(applyServerLimits({}, resolveServerSettings()).workspace).toBe(GiB);
+    expect(applyServerLimits({ workspace: 1024 }, resolveServerSettings()).workspace).toBe(1024);
+    const small = resolveServerSettings({ defaultLimits: { workspace: '64M' } });
+    expect(applyServerLimits({}, small).workspace).toBe(64 * 1024 ** 2);
+    const capped = resolveServerSettings({ maxLimits: { workspace: '256M' } });
+    expect(applyServerLimits({}, capped).workspace).toBe(256 * 1024 ** 2);
   });
 
   it('keeps GPUs when the maxima say nothing about them, caps them when they do', () => {
@@ -72,7 +85,7 @@ describe('applyServerLimits', () => {
       gpu_memory: 1024,
     });
     const capped = resolveServerSettings({ maxLimits: { gpus: 1 } });
-    expect(applyServerLimits({ gpus: 2 }, capped)).toEqual({ gpus: 1 });
-    expect(applyServerLimits({}, capped)).toEqual({});
+    expect(applyServerLimits({ gpus: 2 }, capped)).toEqual({ gpus: 1, workspace: GiB });
+    expect(applyServerLimits({}, capped)).toEqual({ workspace: GiB });
   });
 });

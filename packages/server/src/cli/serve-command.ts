@@ -19,7 +19,7 @@ export function serveBuilder(yargs: Argv) {
     .option('default-limits', {
       type: 'string',
       describe:
-        'Limits for tasks that omit them, e.g. time=60s,memory=1G [env KOLEJKA_DEFAULT_LIMITS]',
+        'Limits for tasks that omit them, e.g. time=60s,memory=1G; a 1G workspace unless given [env KOLEJKA_DEFAULT_LIMITS]',
     })
     .option('max-limits', {
       type: 'string',

@@ -51,15 +51,24 @@ export async function executeTask(
 
 /**
  * The limits the task really ran under, and those it asked for that were not enforced:
- * `storage` needs overlay2 on xfs with pquota (the host check or Docker's refusal said no).
+ * `storage` needs overlay2 on xfs with pquota (the host check or Docker's refusal said no),
+ * `workspace` a tmpfs the worker could mount.
  */
 export function enforcedLimits(
   limits: Limits,
-  isStorageLimited: boolean,
+  enforced: { isStorageLimited: boolean; isWorkspaceLimited: boolean },
 ): { limits: Limits; unenforced: string[] } {
-  if (limits.storage === undefined || isStorageLimited) return { limits, unenforced: [] };
-  const { storage: _storage, ...rest } = limits;
-  return { limits: rest, unenforced: ['storage'] };
+  const kept: Limits = { ...limits };
+  const unenforced: string[] = [];
+  if (limits.storage !== undefined && !enforced.isStorageLimited) {
+    delete kept.storage;
+    unenforced.push('storage');
+  }
+  if (limits.workspace !== undefined && !enforced.isWorkspaceLimited) {
+    delete kept.workspace;
+    unenforced.push('workspace');
+  }
+  return { limits: kept, unenforced };
 }
 
 /** The last phase: the result directory, while the container and the cgroup go. */
@@ -74,7 +83,10 @@ async function writeResult(
   await capture.close();
   // Not needed any more: removed while the result is written.
   const removal = Promise.all([resources.removeContainer(), resources.removeCgroup()]);
-  const enforced = enforcedLimits(run.limits, isStorageLimited);
+  const enforced = enforcedLimits(run.limits, {
+    isStorageLimited,
+    isWorkspaceLimited: jail.tmpfs,
+  });
   const result = await writeResultDir(run.task, enforced.limits, jail, resultDir, {
     ...outcome,
     unenforcedLimits: enforced.unenforced,

@@ -57,6 +57,8 @@ export interface CreateJailOptions {
   /** Move the files instead of copying them. */
   consume: boolean;
   logger?: Logger;
+  /** Mounts the workspace (a seam for tests). Default: `mount -t tmpfs`. */
+  mountWorkspace?: (dir: string, bytes: number) => Promise<void>;
 }
 
 export async function createJail(options: CreateJailOptions): Promise<Jail> {
@@ -73,8 +75,7 @@ export async function createJail(options: CreateJailOptions): Promise<Jail> {
   try {
     await Promise.all([mkdir(work), mkdir(jail.outputDir)]);
     if (options.workspaceBytes !== undefined) {
-      await mountTmpfs(work, options.workspaceBytes);
-      jail.tmpfs = true;
+      jail.tmpfs = await mountWorkspace(work, options.workspaceBytes, options);
     }
     await Promise.all([mkdir(jail.taskDir), mkdir(jail.resultDir)]);
     // Writable whatever user the image runs as; the jail root (0700) hides them on the host.
@@ -136,14 +137,31 @@ async function writeJailedTask(
 }
 
 async function mountTmpfs(dir: string, bytes: number): Promise<void> {
+  await run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'kolejka-workspace', dir]);
+}
+
+/**
+ * Whether the workspace is bounded. A worker that cannot mount (not root) still runs the
+ * task, as Docker does with a storage limit it cannot enforce: the result then lists
+ * `workspace` as not enforced (every task has one by default, so failing would fail all).
+ */
+async function mountWorkspace(
+  dir: string,
+  bytes: number,
+  { mountWorkspace: mount = mountTmpfs, logger = noopLogger }: CreateJailOptions,
+): Promise<boolean> {
   try {
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'kolejka-workspace', dir]);
+    await mount(dir, bytes);
+    return true;
   } catch (error) {
-    throw new KolejkaError(
-      'KOLEJKA_UNAVAILABLE',
-      `The workspace limit needs a tmpfs mounted at ${dir}, which failed (is the worker root?): ${(error as Error).message.trim()}`,
-      { cause: error },
+    logger.warn(
+      'the workspace limit is not enforced: no tmpfs could be mounted (is the worker root?)',
+      {
+        dir,
+        error: (error as Error).message.trim(),
+      },
     );
+    return false;
   }
 }
 
