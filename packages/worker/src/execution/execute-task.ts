@@ -6,6 +6,7 @@ import { writeResultDir } from '../task-files/result-dir.js';
 import type { ValidTask } from '../task-files/task-input.js';
 import type { ExecutionContext, TaskRun } from './context.js';
 import { createAndAttach, type Attached } from './create-and-attach.js';
+import { enforcedLimits } from './enforced-limits.js';
 import { measure, type Outcome } from './measure.js';
 import { prepareRun, type Prepared } from './prepare.js';
 import { Resources } from './resources.js';
@@ -49,19 +50,6 @@ export async function executeTask(
   }
 }
 
-/**
- * The limits the task really ran under, and those it asked for that were not enforced:
- * `storage` needs overlay2 on xfs with pquota (the host check or Docker's refusal said no).
- */
-export function enforcedLimits(
-  limits: Limits,
-  isStorageLimited: boolean,
-): { limits: Limits; unenforced: string[] } {
-  if (limits.storage === undefined || isStorageLimited) return { limits, unenforced: [] };
-  const { storage: _storage, ...rest } = limits;
-  return { limits: rest, unenforced: ['storage'] };
-}
-
 /** The last phase: the result directory, while the container and the cgroup go. */
 async function writeResult(
   run: TaskRun,
@@ -74,9 +62,10 @@ async function writeResult(
   await capture.close();
   // Not needed any more: removed while the result is written.
   const removal = Promise.all([resources.removeContainer(), resources.removeCgroup()]);
-  const enforced = enforcedLimits(run.limits, isStorageLimited);
+  const { isSwapLimitable, ...written } = outcome;
+  const enforced = enforcedLimits(run.limits, { isStorageLimited, isSwapLimitable });
   const result = await writeResultDir(run.task, enforced.limits, jail, resultDir, {
-    ...outcome,
+    ...written,
     unenforcedLimits: enforced.unenforced,
     logger,
   });
