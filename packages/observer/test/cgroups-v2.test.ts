@@ -148,6 +148,13 @@ describe('limits, stats and control', () => {
     expect(error.message).toContain('memory controller is not enabled');
   });
 
+  it('tells swap accounting by memory.swap.max (absent without it)', async () => {
+    expect(await cgroups.open('/task/session').hasSwapAccounting()).toBe(true);
+    await rm(path.join(fixture.root, 'task/session/memory.swap.max'));
+    expect(await cgroups.open('/task/session').hasSwapAccounting()).toBe(false);
+    expect(await cgroups.open('/gone').hasSwapAccounting()).toBe(false);
+  });
+
   it('maps the v2 files to stats', async () => {
     await fixture.cgroup(
       '/task/session',

@@ -122,6 +122,23 @@ describe('transport', () => {
 });
 
 describe('a judge session over the socket', () => {
+  it('says in the stats reply which peaks are sampled (no memory.peak before Linux 5.19)', async () => {
+    const opened = await observerCall(socketPath, 'open');
+    const { session_id: id } = opened.json as { session_id: string };
+    const before = await observerCall(socketPath, 'stats', { session_id: id });
+    expect(before.json).not.toHaveProperty('sampled');
+    const group = cgroups.groups.get(`/docker/abc/kolejka_observer_${id}`);
+    if (group === undefined) throw new Error('no session cgroup');
+    // What CgroupV2.readStats gives on Linux 5.15: currents, no peaks.
+    group.stats.memory = { usage: 4096 };
+    const stats = await observerCall(socketPath, 'stats', { session_id: id });
+    expect(stats.json).toMatchObject({
+      memory: { usage: '4096b', max_usage: '4096b' },
+      sampled: ['memory.max_usage'],
+      status: 'ok',
+    });
+  });
+
   it('open, limits, attach (the move done before the single-write reply), stats, close', async () => {
     const opened = await observerCall(socketPath, 'open');
     const { session_id: id, secret } = opened.json as { session_id: string; secret: string };

@@ -311,3 +311,26 @@ describe('memory peak on kernels without memory.peak (before 5.19)', () => {
     expect((await manager.stats(session.id)).memory.max_usage).toBe(64 * 1024 * 1024);
   });
 });
+
+describe('the stats named as sampled (no peak counter in the kernel)', () => {
+  it('names only the peaks the readings lack, and samples them (pids.peak came in 6.1)', async () => {
+    const session = await manager.open(JUDGE);
+    const group = cgroups.groups.get(session.cgroup.path);
+    if (group === undefined) throw new Error('no group');
+    expect(manager.sampledStats(session.id)).toEqual([]);
+    // Linux 5.19 or 6.0 on v2: memory.peak is there, pids.peak is not.
+    group.stats.memory = { usage: 1000, max_usage: 4000 };
+    group.stats.pids = { usage: 2 };
+    await manager.stats(session.id);
+    expect(manager.sampledStats(session.id)).toEqual(['pids.max_usage']);
+    group.stats.pids = { usage: 9 };
+    await advance(100);
+    group.stats.pids = { usage: 1 };
+    expect((await manager.stats(session.id)).pids.max_usage).toBe(9);
+    // Still said after the close, while its stats are kept; unknown ids have none.
+    await manager.close(session.id, session.secret);
+    expect(manager.sampledStats(session.id)).toEqual(['pids.max_usage']);
+    expect(manager.sampledStats('0'.repeat(32))).toEqual([]);
+    expect(manager.sampledStats(undefined)).toEqual([]);
+  });
+});

@@ -50,6 +50,7 @@ export {
   type Stats,
   type StatsJson,
 } from './stats.js';
+export { PEAK_STATS, peaksWithoutCounter, type PeakStat } from './sampled-stats.js';
 export { TERMINATION_REASONS, type Termination, type TerminationReason } from './termination.js';
 export type { FileSpec, FilesSpec } from './files.js';
 export {

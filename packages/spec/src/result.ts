@@ -25,6 +25,13 @@ export interface ResultSpec {
    * holds the limits the task really ran under.
    */
   unenforced_limits?: string[];
+  /**
+   * Kolejka's extension: stats whose value is the largest of readings taken while the task
+   * ran rather than the kernel's peak counter, which the host lacks (e.g. `memory.max_usage`
+   * without cgroup v2 memory.peak, before Linux 5.19): a spike shorter than the sampling
+   * interval can be missed.
+   */
+  sampled_stats?: string[];
 }
 
 export interface ResultSpecJson {
@@ -38,6 +45,7 @@ export interface ResultSpecJson {
   files: FilesSpec;
   termination?: Termination;
   unenforced_limits?: string[];
+  sampled_stats?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -76,6 +84,8 @@ export function parseResult(json: unknown): ResultSpec {
   }
   const unenforced = source.unenforced_limits as string[] | null | undefined;
   if (unenforced) result.unenforced_limits = [...unenforced];
+  const sampled = source.sampled_stats as string[] | null | undefined;
+  if (sampled) result.sampled_stats = [...sampled];
   return result;
 }
 
@@ -94,5 +104,6 @@ export function dumpResult(result: ResultSpec): ResultSpecJson {
   if (result.termination !== undefined) json.termination = { ...result.termination };
   if (result.unenforced_limits !== undefined)
     json.unenforced_limits = [...result.unenforced_limits];
+  if (result.sampled_stats !== undefined) json.sampled_stats = [...result.sampled_stats];
   return json;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, dumpResult, parseResult } from '../src/index.js';
+import {
+  canonicalJson,
+  dumpResult,
+  emptyStats,
+  parseResult,
+  peaksWithoutCounter,
+} from '../src/index.js';
 import { emptyResult } from '../src/result.js';
 import { fixture, fixtureJson } from './fixtures.js';
 
@@ -23,6 +29,24 @@ describe('parseResult', () => {
     );
   });
 
+  it('round-trips the sampled_stats and unenforced_limits extensions', () => {
+    const json = {
+      limits: { memory: '64M' },
+      sampled_stats: ['memory.max_usage', 'pids.max_usage'],
+      unenforced_limits: ['swap'],
+    };
+    const result = parseResult(json);
+    expect(result.sampled_stats).toEqual(['memory.max_usage', 'pids.max_usage']);
+    expect(result.unenforced_limits).toEqual(['swap']);
+    const dumped = dumpResult(result);
+    expect(dumped.sampled_stats).toEqual(['memory.max_usage', 'pids.max_usage']);
+    expect(dumped.unenforced_limits).toEqual(['swap']);
+    expect(parseResult(dumped)).toEqual(result);
+    // Absent stays absent: a result from the original has neither.
+    expect(dumpResult(parseResult({})).sampled_stats).toBeUndefined();
+    expect(() => parseResult({ sampled_stats: [7] })).toThrow(/sampled_stats/);
+  });
+
   it('accepts negative and string exit codes as Python int() does', () => {
     expect(parseResult({ result: '-9' }).result).toBe(-9);
     expect(() => parseResult({ result: 'x' })).toThrow(/result "x" is not a valid integer/);
@@ -42,5 +66,20 @@ describe('parseResult', () => {
     expect(() => parseResult({ files: { '../../etc/cron.d/x': { reference: 'r' } } })).toThrow(
       /files\["\.\.\/\.\.\/etc\/cron\.d\/x"\] name has a "\.\." component/,
     );
+  });
+});
+
+describe('peaksWithoutCounter', () => {
+  it('names the peaks a reading lacks though it has the current value', () => {
+    const reading = emptyStats();
+    expect(peaksWithoutCounter(reading)).toEqual([]);
+    // cgroup v2 before Linux 5.19 (memory.peak) and 6.1 (pids.peak): currents only.
+    reading.memory = { usage: 4096 };
+    reading.pids = { usage: 3 };
+    expect(peaksWithoutCounter(reading)).toEqual(['memory.max_usage', 'pids.max_usage']);
+    reading.memory.max_usage = 8192;
+    expect(peaksWithoutCounter(reading)).toEqual(['pids.max_usage']);
+    reading.pids.max_usage = 5;
+    expect(peaksWithoutCounter(reading)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { readResult, type ResultSpec } from '@kolejka/spec';
 import { TIME_SLACK } from '../../../test/support/time-slack.js';
 import { createWorker } from '../src/worker.js';
 import { EXAMPLES_DIR, containersNamed, leftoverCgroups, scratch } from './support/fixtures.js';
+import { probeHostCgroups } from './support/host-cgroups.js';
 
 interface Expected {
   result: number;
@@ -98,6 +99,24 @@ describe('measured against the limits', () => {
   it("rambomb's memory peak is its own: never above its limit", () => {
     const rambomb = results.get('rambomb');
     expect(rambomb?.stats.memory.max_usage).toBeLessThanOrEqual(rambomb?.limits.memory ?? 0);
+  });
+
+  it('says no limit unenforced and no stat sampled where the kernel limits swap and keeps the peaks', async () => {
+    // This host (cgroup v1 with memsw, Linux 6.x) has both; a v2 host before 5.19 would not.
+    const host = await probeHostCgroups();
+    const rambomb = results.get('rambomb'); // memory 256 MiB, swap 0
+    if (host.hasSwapAccounting) {
+      expect(rambomb?.unenforced_limits).toBeUndefined();
+      expect(rambomb?.limits.swap).toBe(0);
+    } else {
+      expect(rambomb?.unenforced_limits).toEqual(['swap']);
+      expect(rambomb?.limits).not.toHaveProperty('swap');
+    }
+    expect(results.size).toBe(Object.keys(expected).length);
+    for (const result of results.values()) {
+      if (host.peaksWithoutCounter.length === 0) expect(result.sampled_stats).toBeUndefined();
+      else expect(result.sampled_stats).toEqual(host.peaksWithoutCounter);
+    }
   });
 
   it('outputbomb stops at the output cap, with the file truncated there', async () => {

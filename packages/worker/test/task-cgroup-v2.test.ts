@@ -31,6 +31,11 @@ function cgroupFiles(overrides: Record<string, string> = {}): Record<string, str
   };
 }
 
+/** The files of a kernel without some of them (older, or without swap accounting). */
+function without(files: Record<string, string>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).filter(([name]) => !names.includes(name)));
+}
+
 let base: string;
 let root: string;
 let cgroups: Cgroups;
@@ -100,6 +105,58 @@ describe('the task cgroup on cgroup v2', () => {
       readFile(path.join(root, task.path, file), 'utf8');
     expect(await read('memory.swap.max')).toBe('0');
     expect(await read('memory.max')).toBe(String(64 * MiB));
+  });
+});
+
+describe('what the host could not count or limit, said with the figures', () => {
+  it('names the peaks that are sampled where the kernel has no memory.peak (< 5.19) nor pids.peak (< 6.1)', async () => {
+    const task = TaskCgroup.plan(cgroups, 'cgroupfs', 'old-kernel');
+    const old = without(cgroupFiles({ 'pids.current': '1' }), 'memory.peak');
+    await cgroup(task.path, old);
+    await cgroup(
+      task.containerPath(CONTAINER),
+      without(
+        cgroupFiles({ 'memory.current': String(200 * MiB), 'pids.current': '7' }),
+        'memory.peak',
+      ),
+    );
+    await runAndStop(task, task.containerPath(CONTAINER));
+    const figures = await task.finish();
+    // The largest of the samples, not the parent's usage after the exit.
+    expect(figures.stats.memory.max_usage).toBe(200 * MiB);
+    expect(figures.stats.pids.max_usage).toBe(7);
+    expect(figures.sampledStats).toEqual(['memory.max_usage', 'pids.max_usage']);
+  });
+
+  it('names none where the parent keeps both peaks', async () => {
+    const task = TaskCgroup.plan(cgroups, 'cgroupfs', 'new-kernel');
+    const peaks = { 'memory.peak': String(64 * MiB), 'pids.peak': '3' };
+    await cgroup(task.path, cgroupFiles(peaks));
+    await cgroup(task.containerPath(CONTAINER), cgroupFiles(peaks));
+    await runAndStop(task, task.containerPath(CONTAINER));
+    const figures = await task.finish();
+    expect(figures.stats.memory.max_usage).toBe(64 * MiB);
+    expect(figures.sampledStats).toEqual([]);
+    expect(figures.isSwapLimitable).toBe(true);
+  });
+
+  it('says the swap limit does not hold where the kernel accounts no swap (cgroupfs)', async () => {
+    const task = TaskCgroup.plan(cgroups, 'cgroupfs', 'noswap');
+    await cgroup(task.path, without(cgroupFiles(), 'memory.swap.max'));
+    await task.make({ memory: 64 * MiB });
+    expect((await task.finish()).isSwapLimitable).toBe(false);
+  });
+
+  it('says the same for a systemd slice without memory.swap.max, and not with it', async () => {
+    const stop = (): Promise<void> => Promise.resolve();
+    const bare = TaskCgroup.plan(cgroups, 'systemd', 'bare', undefined, stop);
+    await cgroup(bare.path, without(cgroupFiles(), 'memory.swap.max'));
+    await bare.make({ memory: 64 * MiB });
+    expect((await bare.finish()).isSwapLimitable).toBe(false);
+    const swap = TaskCgroup.plan(cgroups, 'systemd', 'swap', undefined, stop);
+    await cgroup(swap.path, cgroupFiles());
+    await swap.make({ memory: 64 * MiB });
+    expect((await swap.finish()).isSwapLimitable).toBe(true);
   });
 });
 

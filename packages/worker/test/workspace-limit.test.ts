@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTask } from '@kolejka/spec';
-import { enforcedLimits } from '../src/execution/execute-task.js';
 import { createJail, removeJail } from '../src/task-files/jail.js';
 import { scratch } from './support/fixtures.js';
 
@@ -49,20 +48,5 @@ describe('the workspace limit', () => {
     } finally {
       await removeJail(jail);
     }
-  });
-
-  it('keeps only enforced limits in the result and names the others', () => {
-    const limits = { memory: 1024, storage: 2048, workspace: 4096 };
-    expect(enforcedLimits(limits, { isStorageLimited: true, isWorkspaceLimited: true })).toEqual({
-      limits,
-      unenforced: [],
-    });
-    expect(enforcedLimits(limits, { isStorageLimited: false, isWorkspaceLimited: false })).toEqual({
-      limits: { memory: 1024 },
-      unenforced: ['storage', 'workspace'],
-    });
-    expect(
-      enforcedLimits({ memory: 1 }, { isStorageLimited: false, isWorkspaceLimited: false }),
-    ).toEqual({ limits: { memory: 1 }, unenforced: [] });
   });
 });

@@ -7,6 +7,7 @@ import {
   cgroupDir,
   descendantDirs,
   errnoOf,
+  fileExists,
   parentCgroupPath,
   readKeyValues,
   readLine,
@@ -115,6 +116,11 @@ export class CgroupV1 implements Cgroup {
       await writeText(memoryFile, String(memoryBytes));
     }
     if (totalBytes !== undefined && hasMemsw) await writeText(memswFile, String(totalBytes));
+  }
+
+  async hasSwapAccounting(): Promise<boolean> {
+    const file = this.#file('memory', 'memory.memsw.limit_in_bytes');
+    return file !== undefined && (await fileExists(file));
   }
 
   async readStats(): Promise<Stats> {

@@ -78,6 +78,10 @@ export class CgroupV2 implements Cgroup {
     }
   }
 
+  hasSwapAccounting(): Promise<boolean> {
+    return fileExists(this.#file('memory.swap.max'));
+  }
+
   async readStats(): Promise<Stats> {
     const stats = emptyStats();
     const cpu = await readKeyValues(this.#file('cpu.stat'));

@@ -63,6 +63,12 @@ export interface Cgroup {
    */
   setLimits(limits: Limits): Promise<void>;
   /**
+   * Whether the kernel accounts swap here, so that a swap limit can be set and holds: v1
+   * memory.memsw.limit_in_bytes, v2 memory.swap.max (neither exists without swap
+   * accounting, e.g. `swapaccount=0` or a kernel built without it; v2 also not in the root).
+   */
+  hasSwapAccounting(): Promise<boolean>;
+  /**
    * Current stats in @kolejka/spec's shape: cpu {usage, user, system}, cpus {"i": {usage}}
    * where the kernel reports per-CPU usage (v1 cpuacct.usage_percpu), memory {usage,
    * max_usage (v2: memory.peak when the kernel has it), swap, max_swap, failures (the

@@ -60,8 +60,12 @@ export async function runObserverCommand(
     case 'limits':
       await sessions.setLimits(id, secret, params.limits);
       return { ...OK };
-    case 'stats':
-      return { ...dumpStats(await sessions.stats(id)), ...OK };
+    case 'stats': {
+      const stats = dumpStats(await sessions.stats(id));
+      // Kolejka's addition: which maxima are sampled because the kernel keeps no peak.
+      const sampled = sessions.sampledStats(id);
+      return { ...stats, ...(sampled.length > 0 ? { sampled } : {}), ...OK };
+    }
     case 'freeze':
       await sessions.freeze(id, secret);
       return { ...OK };

@@ -1,19 +1,13 @@
-import type { Stats } from '@kolejka/spec';
-
-/** How often a session's memory is read where the kernel keeps no peak. */
+/** How often a session is read where the kernel keeps no peak. */
 export const PEAK_SAMPLE_INTERVAL_MS = 100;
 
-/** A reading without a memory peak where there is a usage: the kernel has no memory.peak. */
-export function lacksMemoryPeak(reading: Stats): boolean {
-  return reading.memory.max_usage === undefined && reading.memory.usage !== undefined;
-}
-
 /**
- * cgroup v2 has memory.peak only since Linux 5.19 (Ubuntu 22.04 ships 5.15): without it a
- * session's memory peak would be whatever memory.current shows when stats are asked for,
- * after the solution has gone. Sessions whose readings lack the peak are read every
- * `intervalMs` while they are open, so the peak is the largest usage sampled (a spike
- * shorter than the interval can be missed: the log says the peak is sampled).
+ * cgroup v2 has memory.peak only since Linux 5.19 (Ubuntu 22.04 ships 5.15), pids.peak only
+ * since 6.1: without them a session's peak would be whatever the current value shows when
+ * stats are asked for, after the solution has gone. Sessions whose readings lack a peak
+ * (spec `peaksWithoutCounter`) are read every `intervalMs` while they are open, so the peak
+ * is the largest value sampled (a spike shorter than the interval can be missed: the stats
+ * reply names the sampled stats).
  */
 export class PeakSampler<T extends { readonly isOpen: boolean }> {
   readonly #sessions = new Set<T>();

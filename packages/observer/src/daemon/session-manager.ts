@@ -5,13 +5,15 @@ import {
   mergeStats,
   noopLogger,
   parseLimits,
+  peaksWithoutCounter,
   type Logger,
+  type PeakStat,
   type Stats,
 } from '@kolejka/spec';
 import type { Cgroup, Cgroups } from '../cgroups/cgroups.js';
 import { pidStartTime } from '../cgroups/proc.js';
 import { setDeadline } from './deadline.js';
-import { lacksMemoryPeak, PEAK_SAMPLE_INTERVAL_MS, PeakSampler } from './peak-sampler.js';
+import { PEAK_SAMPLE_INTERVAL_MS, PeakSampler } from './peak-sampler.js';
 import {
   createSessionCgroup,
   joinCgroup,
@@ -32,7 +34,7 @@ export interface SessionManagerOptions {
   closedRetentionMs?: number;
   /** How often abandoned sessions are looked for. Default 1000 ms. Deadlines have their own timers. */
   housekeepingIntervalMs?: number;
-  /** How often memory is sampled on kernels without memory.peak (before 5.19). Default 100 ms. */
+  /** How often sessions are read on kernels without memory.peak (5.19) or pids.peak (6.1). Default 100 ms. */
   peakSampleIntervalMs?: number;
 }
 
@@ -202,6 +204,15 @@ export class SessionManager {
     return structuredClone(await this.#refreshStats(session));
   }
 
+  /**
+   * The stats of a session whose value is sampled, not the kernel's peak (Linux before
+   * 5.19 / 6.1 on cgroup v2); empty for unknown ids.
+   */
+  sampledStats(id: unknown): PeakStat[] {
+    const session = typeof id === 'string' ? this.#sessions.get(id) : undefined;
+    return session === undefined ? [] : [...session.sampledStats];
+  }
+
   async freeze(id: unknown, secret: unknown): Promise<void> {
     const session = this.#authorize(id, secret);
     await session.exclusive(async () => {
@@ -338,9 +349,12 @@ export class SessionManager {
     try {
       const reading = await session.cgroup.readStats();
       session.stats = mergeStats(session.stats, reading);
-      if (session.isOpen && lacksMemoryPeak(reading) && this.#peakSampler.watch(session)) {
-        this.#logger.info('no memory.peak (Linux < 5.19): the session memory peak is sampled', {
+      const unpeaked = peaksWithoutCounter(reading);
+      if (session.isOpen && unpeaked.length > 0 && this.#peakSampler.watch(session)) {
+        session.sampledStats = unpeaked;
+        this.#logger.info('no peak counter in the kernel: the session peaks are sampled', {
           session: session.id,
+          stats: unpeaked,
           intervalMs: this.#peakSampleIntervalMs,
         });
       }

@@ -1,4 +1,4 @@
-import type { Stats } from '@kolejka/spec';
+import type { PeakStat, Stats } from '@kolejka/spec';
 import type { Cgroup } from '../cgroups/cgroups.js';
 
 /** Why a session ended; kept with its final stats. */
@@ -18,6 +18,8 @@ export class Session {
   deadlineTimer: NodeJS.Timeout | undefined;
   /** Stats merged over every reading (maxima survive the processes that made them). */
   stats: Stats;
+  /** Peaks the kernel does not count here: their maximum is sampled (see PeakSampler). */
+  sampledStats: PeakStat[] = [];
   closedAtMs: number | undefined;
   closeReason: SessionCloseReason | undefined;
   #queue: Promise<unknown> = Promise.resolve();

@@ -110,6 +110,10 @@ class FakeCgroup implements Cgroup {
     return Promise.resolve();
   }
 
+  hasSwapAccounting(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   readStats(): Promise<Stats> {
     return Promise.resolve(structuredClone(this.#group().stats));
   }

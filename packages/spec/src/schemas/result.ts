@@ -13,7 +13,10 @@ export const terminationSchema = {
   },
 } as const;
 
-/** `kolejka_result.json`; `termination` and `unenforced_limits` are Kolejka's additive extensions. */
+/**
+ * `kolejka_result.json`; `termination`, `unenforced_limits` and `sampled_stats` are Kolejka's
+ * additive extensions.
+ */
 export const resultSchema = {
   title: 'Kolejka result (kolejka_result.json)',
   type: 'object',
@@ -28,5 +31,6 @@ export const resultSchema = {
     files: filesSchema,
     termination: terminationSchema,
     unenforced_limits: { type: ['array', 'null'], items: { type: 'string' } },
+    sampled_stats: { type: ['array', 'null'], items: { type: 'string' } },
   },
 } as const;

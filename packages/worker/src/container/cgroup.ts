@@ -8,10 +8,11 @@ import {
   noopLogger,
   type Limits,
   type Logger,
+  type PeakStat,
   type Stats,
 } from '@kolejka/spec';
 import { stopSystemdUnit, type StopUnit } from './systemd-unit.js';
-import { taskFigures, type FigureLimits } from './task-figures.js';
+import { sampledPeaks, taskFigures, type FigureLimits } from './task-figures.js';
 import { laterMemoryEvents, taskMemoryEvents } from './task-memory-events.js';
 
 /** Docker's cgroup driver: cgroupfs takes a cgroup path as parent, systemd a slice name. */
@@ -35,6 +36,14 @@ export interface TaskCgroupFigures {
    * counts the container's subtree there, sessions included, and must not decide alone.
    */
   isOomCountOwn: boolean;
+  /** Peaks that are the largest of the samples: the kernel keeps no counter for them here. */
+  sampledStats: PeakStat[];
+  /**
+   * Whether a swap limit holds for the task: the kernel accounts swap in its parent cgroup
+   * (v1 memory.memsw.limit_in_bytes, v2 memory.swap.max) and, cgroupfs on v2, the parent's
+   * limit was written (see limitSwap). True when the parent could not be read: unknown.
+   */
+  isSwapLimitable: boolean;
 }
 
 /**
@@ -57,6 +66,7 @@ export class TaskCgroup {
   private sampling: Promise<void> | undefined;
   private child: Cgroup | undefined;
   private making: Promise<void> | undefined;
+  private isSwapLimitFailed = false;
 
   private constructor(
     private readonly cgroups: Cgroups,
@@ -101,13 +111,15 @@ export class TaskCgroup {
    * cgroup v2, cgroupfs driver: a dockerd without systemd ignores MemorySwap ("kernel does
    * not support swap limit") and leaves the container's memory.swap.max at "max", so the
    * parent gets the task's swap limit itself (memory.swap.max is hierarchical). Where the
-   * kernel has no swap accounting the limit cannot be enforced: said in the log.
+   * kernel has no swap accounting the limit cannot be enforced: said in the log and, through
+   * finish(), in the result.
    */
   private async limitSwap(limits: Limits): Promise<void> {
     if (this.cgroups.version !== 'v2' || limits.memory === undefined) return;
     try {
       await this.parent.setLimits({ memory: limits.memory, swap: limits.swap ?? 0 });
     } catch (error) {
+      this.isSwapLimitFailed = true;
       this.logger.warn('the swap limit is not enforced: the task cgroup has no memory.swap.max', {
         path: this.path,
         error: (error as Error).message,
@@ -162,7 +174,8 @@ export class TaskCgroup {
 
   /**
    * Stops sampling, takes a last sample if the cgroup is still there, reads the parent;
-   * the figures are the task's own, bounded by its limits (see taskFigures).
+   * the figures are the task's own, bounded by its limits (see taskFigures), with what the
+   * host could not count or limit (sampled peaks, swap).
    */
   async finish(limits: FigureLimits = {}): Promise<TaskCgroupFigures> {
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -174,6 +187,7 @@ export class TaskCgroup {
       Promise.all([
         this.parent.readStats(),
         this.parent.readMemoryEvents().catch(() => undefined),
+        this.parent.hasSwapAccounting(),
       ]).catch((error: unknown) => {
         this.logger.warn('cannot read the task cgroup', {
           path: this.path,
@@ -182,7 +196,7 @@ export class TaskCgroup {
         return undefined;
       }),
     ]);
-    const [final, parentEvents] = parent ?? [undefined, undefined];
+    const [final, parentEvents, hasSwapAccounting] = parent ?? [undefined, undefined, true];
     const stats = taskFigures(this.sampled, final, limits);
     const own = taskMemoryEvents(this.sampledEvents, parentEvents);
     if (stats.memory.failures !== undefined || own.max > 0) stats.memory.failures = own.max;
@@ -191,6 +205,8 @@ export class TaskCgroup {
       stats,
       oomKills: Math.max(own.oom, own.oomKill),
       isOomCountOwn: this.cgroups.version === 'v2' && isOwnExact,
+      sampledStats: sampledPeaks(final, stats),
+      isSwapLimitable: hasSwapAccounting && !this.isSwapLimitFailed,
     };
   }
 

@@ -1,4 +1,10 @@
-import { mergeStats, type Stats } from '@kolejka/spec';
+import {
+  mergeStats,
+  PEAK_STATS,
+  peaksWithoutCounter,
+  type PeakStat,
+  type Stats,
+} from '@kolejka/spec';
 
 /** The limits the task's figures are bounded by. */
 export interface FigureLimits {
@@ -46,4 +52,16 @@ export function taskFigures(
 /** Whether the pids limit refused the task a process or thread. */
 export function isPidsLimitHit(stats: Stats): boolean {
   return (stats.pids.failures ?? 0) > 0;
+}
+
+/**
+ * The task's peaks that are the largest of the samples, not the kernel's counter: those the
+ * parent's final reading lacks (cgroup v2 before Linux 5.19 has no memory.peak; pids.peak
+ * came in 6.1), or every peak the figures have when that reading failed.
+ */
+export function sampledPeaks(parent: Stats | undefined, figures: Stats): PeakStat[] {
+  if (parent !== undefined) return peaksWithoutCounter(parent);
+  const value = (peak: PeakStat): number | undefined =>
+    peak === 'memory.max_usage' ? figures.memory.max_usage : figures.pids.max_usage;
+  return PEAK_STATS.filter((peak) => value(peak) !== undefined);
 }

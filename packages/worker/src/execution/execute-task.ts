@@ -6,6 +6,7 @@ import { writeResultDir } from '../task-files/result-dir.js';
 import type { ValidTask } from '../task-files/task-input.js';
 import type { ExecutionContext, TaskRun } from './context.js';
 import { createAndAttach, type Attached } from './create-and-attach.js';
+import { enforcedLimits } from './enforced-limits.js';
 import { measure, type Outcome } from './measure.js';
 import { prepareRun, type Prepared } from './prepare.js';
 import { Resources } from './resources.js';
@@ -49,28 +50,6 @@ export async function executeTask(
   }
 }
 
-/**
- * The limits the task really ran under, and those it asked for that were not enforced:
- * `storage` needs overlay2 on xfs with pquota (the host check or Docker's refusal said no),
- * `workspace` a tmpfs the worker could mount.
- */
-export function enforcedLimits(
-  limits: Limits,
-  enforced: { isStorageLimited: boolean; isWorkspaceLimited: boolean },
-): { limits: Limits; unenforced: string[] } {
-  const kept: Limits = { ...limits };
-  const unenforced: string[] = [];
-  if (limits.storage !== undefined && !enforced.isStorageLimited) {
-    delete kept.storage;
-    unenforced.push('storage');
-  }
-  if (limits.workspace !== undefined && !enforced.isWorkspaceLimited) {
-    delete kept.workspace;
-    unenforced.push('workspace');
-  }
-  return { limits: kept, unenforced };
-}
-
 /** The last phase: the result directory, while the container and the cgroup go. */
 async function writeResult(
   run: TaskRun,
@@ -83,12 +62,14 @@ async function writeResult(
   await capture.close();
   // Not needed any more: removed while the result is written.
   const removal = Promise.all([resources.removeContainer(), resources.removeCgroup()]);
+  const { isSwapLimitable, ...written } = outcome;
   const enforced = enforcedLimits(run.limits, {
     isStorageLimited,
+    isSwapLimitable,
     isWorkspaceLimited: jail.tmpfs,
   });
   const result = await writeResultDir(run.task, enforced.limits, jail, resultDir, {
-    ...outcome,
+    ...written,
     unenforcedLimits: enforced.unenforced,
     logger,
   });

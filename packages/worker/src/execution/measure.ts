@@ -21,7 +21,14 @@ export interface Outcome {
   exitCode: number;
   stats: Stats;
   termination: Termination;
+  /** Stats that are the largest of samples (the kernel keeps no peak for them here). */
+  sampledStats: string[];
+  /** Whether a swap limit holds for the task (see TaskCgroupFigures). */
+  isSwapLimitable: boolean;
 }
+
+/** Where nothing was measured nothing is claimed: no sampled stats, swap not doubted. */
+const UNMEASURED = { sampledStats: [], isSwapLimitable: true };
 
 /**
  * The fourth phase: Docker's view of the exit, the exact stats and the output, read side by
@@ -41,6 +48,7 @@ export async function measure(
       exitCode: exit.exitCode,
       stats: { ...emptyStats(), time: 0 },
       termination: { reason: 'start_failed', message: exit.message },
+      ...UNMEASURED,
     };
   }
   const { options, limits, resources, name } = run;
@@ -53,7 +61,7 @@ export async function measure(
         ...(limits.memory !== undefined ? { memoryBytes: limits.memory } : {}),
         ...(limits.pids !== undefined ? { pids: limits.pids } : {}),
       })
-    : Promise.resolve({ stats: emptyStats(), oomKills: 0, isOomCountOwn: false });
+    : Promise.resolve({ stats: emptyStats(), oomKills: 0, isOomCountOwn: false, ...UNMEASURED });
   void measuring.then(() => resources.removeCgroup());
   const [inspected, measured] = await Promise.all([inspection, measuring, output]);
   const state = inspected?.State;
@@ -94,7 +102,13 @@ export async function measure(
           ...(limits.time !== undefined ? { timeLimitSeconds: limits.time } : {}),
           outputLimitBytes: options.outputLimitBytes,
         });
-  return { exitCode, stats: { ...measured.stats, time }, termination };
+  return {
+    exitCode,
+    stats: { ...measured.stats, time },
+    termination,
+    sampledStats: measured.sampledStats,
+    isSwapLimitable: measured.isSwapLimitable,
+  };
 }
 
 /** The output to its end, or cut OUTPUT_DRAIN_TIMEOUT_MS after the stop. */

@@ -28,6 +28,8 @@ export async function writeResultDir(
     termination: Termination;
     /** Limits asked for but not enforced (left out of `limits`). */
     unenforcedLimits: readonly string[];
+    /** Stats that are the largest of samples, not the kernel's peak counter. */
+    sampledStats: readonly string[];
     logger: Logger;
   },
 ): Promise<ResultSpec> {
@@ -58,6 +60,7 @@ export async function writeResultDir(
   if (task.stdout !== undefined) result.stdout = task.stdout;
   if (task.stderr !== undefined) result.stderr = task.stderr;
   if (outcome.unenforcedLimits.length > 0) result.unenforced_limits = [...outcome.unenforcedLimits];
+  if (outcome.sampledStats.length > 0) result.sampled_stats = [...outcome.sampledStats];
   await writeResult(resultDir, result, { mode: 0o640 });
   return result;
 }
