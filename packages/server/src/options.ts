@@ -68,6 +68,10 @@ export interface ServerOptions {
   metricsAddresses?: string[];
   /** Allow callbacks to loopback hosts listed in `callbackHosts`. */
   callbackLoopback?: boolean;
+  /** How long ended tasks are kept: `default=90D,client=30D,user:alice=7D`. */
+  retention?: string;
+  /** How often retention and gc run in the server (e.g. `1H`; 0: never). */
+  maintenanceInterval?: string | number;
   /** SQLite `synchronous`: `full` (default) or `normal`. */
   sqliteSynchronous?: string;
   /** `error`, `warn`, `info` or `debug`. Default `info`. */
@@ -130,6 +134,8 @@ export const ENV_NAMES: Readonly<Record<keyof ServerOptions, string>> = {
   metricsToken: 'KOLEJKA_METRICS_TOKEN',
   metricsAddresses: 'KOLEJKA_METRICS_ADDRESSES',
   callbackLoopback: 'KOLEJKA_CALLBACK_LOOPBACK',
+  retention: 'KOLEJKA_RETENTION',
+  maintenanceInterval: 'KOLEJKA_MAINTENANCE_INTERVAL',
   sqliteSynchronous: 'KOLEJKA_SQLITE_SYNCHRONOUS',
   logLevel: 'KOLEJKA_LOG_LEVEL',
 };
@@ -304,6 +310,8 @@ export async function resolveServerOptions(
   set('metricsToken', merged.metricsToken);
   set('metricsAddresses', merged.metricsAddresses);
   set('callbackLoopback', merged.callbackLoopback);
+  set('retention', merged.retention);
+  set('maintenanceIntervalMs', milliseconds(merged.maintenanceInterval, 'maintenanceInterval'));
 
   const http: Partial<HttpLimits> = {};
   const setHttp = (name: keyof HttpLimits, value: number | undefined): void => {

@@ -8,6 +8,12 @@ import {
   type LimitsJson,
   type ValidationIssue,
 } from '@kolejka/spec';
+import {
+  NO_RETENTION,
+  describeRetention,
+  parseRetention,
+  type RetentionPolicy,
+} from './ops/retention-policy.js';
 
 /**
  * What the HTTP layer needs to know about policy: task limits, accepted images, callbacks,
@@ -62,6 +68,13 @@ export interface ServerSettingsOptions {
   /** Allow callbacks to loopback hosts (localhost, 127.0.0.0/8, ::1) when they are in `callbackHosts`. Default false. */
   callbackLoopback?: boolean;
   /**
+   * How long ended tasks (with their results) are kept, per user, per role or by default:
+   * a policy or its text, `default=90D,client=30D,user:alice=7D`. Default: kept for ever.
+   */
+  retention?: RetentionPolicy | string;
+  /** How often the server applies `retention` and collects garbage by itself. Default 1 hour; 0: never. */
+  maintenanceIntervalMs?: number;
+  /**
    * How often expired leases are returned to the queue (and the scheduler re-reads the
    * foremen records: drains made elsewhere, foremen of a server process that died).
    * Default: a quarter of the lease, at most 5000 ms.
@@ -95,6 +108,8 @@ export interface ServerSettings {
   metricsToken: string | undefined;
   metricsAddresses: string[];
   callbackLoopback: boolean;
+  retention: RetentionPolicy;
+  maintenanceIntervalMs: number;
   leaseSweepIntervalMs: number;
   heartbeatIntervalMs: number;
   assignTimeoutMs: number;
@@ -116,6 +131,7 @@ export const DEFAULT_SETTINGS = {
   trustProxy: false,
   loginAttemptsPerMinute: 30,
   callbackLoopback: false,
+  maintenanceIntervalMs: 3_600_000,
 } as const;
 
 /**
@@ -221,6 +237,12 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     metricsToken: options.metricsToken === '' ? undefined : options.metricsToken,
     metricsAddresses: options.metricsAddresses ?? [],
     callbackLoopback: options.callbackLoopback ?? DEFAULT_SETTINGS.callbackLoopback,
+    retention: retentionSetting(issues, options.retention),
+    maintenanceIntervalMs: nonNegative(
+      issues,
+      'maintenanceIntervalMs',
+      options.maintenanceIntervalMs ?? DEFAULT_SETTINGS.maintenanceIntervalMs,
+    ),
     leaseSweepIntervalMs: derived('leaseSweepIntervalMs', 1 / 4),
     heartbeatIntervalMs: Math.ceil(derived('heartbeatIntervalMs', 1 / 3)),
     assignTimeoutMs: derived('assignTimeoutMs', 1 / 2),
@@ -242,5 +264,27 @@ export function describeSettings(settings: ServerSettings): Record<string, unkno
     heartbeatIntervalMs: settings.heartbeatIntervalMs,
     maxAttempts: settings.maxAttempts,
     compatLeaseMs: settings.compatLeaseMs,
+    retention: describeRetention(settings.retention),
+    maintenanceIntervalMs: settings.maintenanceIntervalMs,
   };
+}
+
+function retentionSetting(
+  issues: ValidationIssue[],
+  value: RetentionPolicy | string | undefined,
+): RetentionPolicy {
+  if (value === undefined) return NO_RETENTION;
+  if (typeof value !== 'string') return value;
+  try {
+    return parseRetention(value);
+  } catch (error) {
+    issues.push({ path: '/retention', message: (error as Error).message });
+    return NO_RETENTION;
+  }
+}
+
+function nonNegative(issues: ValidationIssue[], name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0)
+    issues.push({ path: `/${name}`, message: `must be 0 or a positive number, not ${value}` });
+  return value;
 }

@@ -105,6 +105,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
   foremen.start();
+  services.maintenance.start();
   const eventSockets = new EventsSockets({
     hub: events,
     logger: logger.child({ component: 'events' }),
@@ -123,7 +124,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   );
   // The foremen's connections close first (1001: they reconnect elsewhere), then the loops stop.
   const stopScheduling = async (): Promise<void> => {
-    await foremen.close();
+    await Promise.all([foremen.close(), services.maintenance.close()]);
     await scheduler.close();
   };
   httpServer.listen(options.port ?? 8000, options.host ?? '127.0.0.1');

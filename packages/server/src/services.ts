@@ -5,6 +5,7 @@ import { LoginThrottle } from './accounts/login-throttle.js';
 import { EventFeed } from './events/event-feed.js';
 import { EventsHub } from './events/events-hub.js';
 import { ForemenRegistry } from './foremen/foremen-registry.js';
+import { MaintenanceRunner } from './ops/maintenance.js';
 import { Metrics } from './ops/metrics.js';
 import { CallbackDispatcher } from './results/callback-dispatcher.js';
 import { postResult } from './results/result-posting.js';
@@ -50,6 +51,8 @@ export interface ServerServices {
   events: EventsHub;
   /** Password attempts per address and user name (API tokens are not limited). */
   loginThrottle: LoginThrottle;
+  /** Retention and gc on a schedule (inert until `startServer` starts it). */
+  maintenance: MaintenanceRunner;
 }
 
 export function createServices(options: ServicesOptions): ServerServices {
@@ -88,6 +91,15 @@ export function createServices(options: ServicesOptions): ServerServices {
     logger: logger.child({ component: 'events' }),
   });
   const metrics = new Metrics();
+  const maintenance = new MaintenanceRunner({
+    store,
+    blobs,
+    retention: settings.retention,
+    intervalMs: settings.maintenanceIntervalMs,
+    onReport: (report) => metrics.recordMaintenance(report),
+    clock,
+    logger: logger.child({ component: 'maintenance' }),
+  });
   const loginThrottle = new LoginThrottle({
     attemptsPerMinute: settings.loginAttemptsPerMinute,
   });
@@ -104,5 +116,6 @@ export function createServices(options: ServicesOptions): ServerServices {
     scheduler,
     foremen,
     events,
+    maintenance,
   };
 }

@@ -115,6 +115,16 @@ export function serveBuilder(yargs: Argv) {
       describe:
         'Allow task callbacks to loopback hosts (localhost, 127.0.0.0/8, ::1, names resolving there) that --callback-host lists [env KOLEJKA_CALLBACK_LOOPBACK, default false]',
     })
+    .option('retention', {
+      type: 'string',
+      describe:
+        "Delete ended tasks (and then their blobs) older than this, e.g. default=90D,client=30D,user:alice=7D (a user's own entry, else its longest role entry, else default) [env KOLEJKA_RETENTION, default: keep]",
+    })
+    .option('maintenance-interval', {
+      type: 'string',
+      describe:
+        'How often the server applies --retention and runs gc by itself, e.g. 1H; 0: never [env KOLEJKA_MAINTENANCE_INTERVAL, default 1H]',
+    })
     .option('sqlite-synchronous', {
       type: 'string',
       choices: ['full', 'normal'],
@@ -165,6 +175,8 @@ function flagsOf(argv: ServeArgs): ServerOptions {
     metricsToken: argv['metrics-token'],
     metricsAddresses: argv['metrics-address'],
     callbackLoopback: argv['callback-loopback'],
+    retention: argv.retention,
+    maintenanceInterval: argv['maintenance-interval'],
     sqliteSynchronous: argv['sqlite-synchronous'],
     logLevel: argv['log-level'],
   };

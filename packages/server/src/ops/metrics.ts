@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '@kolejka/spec';
 import type { Store } from '../store/store.js';
 import { TASK_STATES } from '../store/store.js';
+import type { MaintenanceReport } from './maintenance.js';
 
 /** Upper bounds (seconds) of the request latency histogram. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
@@ -22,9 +23,29 @@ function labels(values: Record<string, string>): string {
     .join(',');
 }
 
+/** What this process's maintenance runs removed, summed (Prometheus counters). */
+const MAINTENANCE_COUNTERS = [
+  ['runs', 'kolejka_maintenance_runs_total', 'Maintenance runs (retention and gc) completed.'],
+  ['tasksDeleted', 'kolejka_retention_tasks_deleted_total', 'Ended tasks deleted by retention.'],
+  ['blobsDeleted', 'kolejka_gc_blobs_deleted_total', 'Blob contents deleted by gc.'],
+  ['bytesFreed', 'kolejka_gc_bytes_freed_total', 'Bytes freed by gc.'],
+  ['sessionsRemoved', 'kolejka_gc_sessions_removed_total', 'Expired sessions removed by gc.'],
+  ['eventsRemoved', 'kolejka_gc_events_removed_total', 'Old task events removed by gc.'],
+] as const;
+
+type MaintenanceCounter = (typeof MAINTENANCE_COUNTERS)[number][0];
+
 /** Request metrics kept in memory, and the Prometheus text exposition of everything. */
 export class Metrics {
   readonly #latency = new Map<string, Histogram>();
+  readonly #maintenance = new Map<MaintenanceCounter, number>();
+
+  recordMaintenance(report: MaintenanceReport): void {
+    for (const [name] of MAINTENANCE_COUNTERS) {
+      const added = name === 'runs' ? 1 : report[name];
+      this.#maintenance.set(name, (this.#maintenance.get(name) ?? 0) + added);
+    }
+  }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const key = labels({ method, route, status: String(status) });
@@ -53,6 +74,11 @@ export class Metrics {
       '# HELP kolejka_blob_bytes Bytes of stored blobs.',
       '# TYPE kolejka_blob_bytes gauge',
       `kolejka_blob_bytes ${blobs.bytes}`,
+      ...MAINTENANCE_COUNTERS.flatMap(([name, metric, help]) => [
+        `# HELP ${metric} ${help}`,
+        `# TYPE ${metric} counter`,
+        `${metric} ${this.#maintenance.get(name) ?? 0}`,
+      ]),
       '# HELP kolejka_http_request_duration_seconds HTTP request latency by route.',
       '# TYPE kolejka_http_request_duration_seconds histogram',
     ];

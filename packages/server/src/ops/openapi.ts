@@ -150,6 +150,15 @@ const COMPONENT_SCHEMAS: Record<string, unknown> = {
       heartbeatIntervalMs: { type: 'integer' },
       maxAttempts: { type: 'integer' },
       compatLeaseMs: { type: 'integer' },
+      retention: {
+        type: 'string',
+        description:
+          'How long ended tasks are kept: `default=…s,<role>=…s,user:<name>=…s` (empty: for ever)',
+      },
+      maintenanceIntervalMs: {
+        type: 'integer',
+        description: 'How often the server applies the retention and collects garbage (0: never)',
+      },
     },
   },
   QueueStats: {
