@@ -2,11 +2,12 @@ import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError } from '@kolejka/cli-kit/errors';
+import { parseFlag } from '@kolejka/cli-kit/flag-values';
 import { EXIT_FAILURE, EXIT_OK } from '@kolejka/cli-kit/exit-codes';
 import { LOG_LEVELS, logLevelFromFlags, type LogLevel } from '@kolejka/cli-kit/log-levels';
 import { createDaemonLogger } from '@kolejka/cli-kit/logger';
 import { onStopSignals } from '@kolejka/cli-kit/signals';
-import { OBSERVER_PID_PATH, OBSERVER_SOCKET_PATH } from '@kolejka/spec';
+import { OBSERVER_PID_PATH, OBSERVER_SOCKET_PATH, parseTime } from '@kolejka/spec';
 import { detectCgroups } from './cgroups/detect.js';
 import { startDetached } from './daemon/detach.js';
 import { createObserverServer } from './daemon/observer-server.js';
@@ -19,6 +20,7 @@ interface RunArguments {
   socket?: string;
   pidFile?: string;
   detach: boolean;
+  startTimeout?: string;
   logFile?: string;
   cgroupRoot?: string;
   cgroupVersion?: 'v1' | 'v2';
@@ -56,6 +58,9 @@ async function run(args: RunArguments): Promise<void> {
       argv,
       pidFile: options.pidFile,
       ...(args.logFile === undefined ? {} : { logFile: args.logFile }),
+      ...(args.startTimeout === undefined
+        ? {}
+        : { timeoutMs: (parseFlag('start-timeout', args.startTimeout, parseTime) ?? 15) * 1000 }),
     });
     process.stdout.write(`${pid}\n`);
     process.exit(EXIT_OK);
@@ -122,6 +127,11 @@ await yargs(hideBin(process.argv))
           default: false,
           description:
             'run in the background: start the daemon, wait until it listens, print its pid and exit',
+        })
+        .option('start-timeout', {
+          type: 'string',
+          description:
+            'with --detach: how long to wait for the daemon to listen, e.g. 30s (default 15s)',
         })
         .option('log-file', {
           type: 'string',

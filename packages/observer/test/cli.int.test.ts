@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { observerCall } from './support/raw-http.js';
+import { TIME_SLACK } from '../../../test/support/time-slack.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/kolejka-observer.js');
 const BUILT = existsSync(path.resolve(import.meta.dirname, '../dist/cli.js'));
@@ -61,6 +62,7 @@ describe.skipIf(!BUILT)('the kolejka-observer command', () => {
       '-s,',
       '--pid-file',
       '--detach',
+      '--start-timeout',
       '--log-file',
       '--cgroup-root',
       '--cgroup-version',
@@ -80,6 +82,15 @@ describe.skipIf(!BUILT)('the kolejka-observer command', () => {
     const level = await cli(['-s', path.join(dir, 'socket')], { KOLEJKA_LOG_LEVEL: 'loud' });
     expect(level.status).toBe(1);
     expect(level.stderr).toContain('KOLEJKA_LOG_LEVEL');
+    const timeout = await cli([
+      '-s',
+      path.join(dir, 'socket'),
+      '--detach',
+      '--start-timeout',
+      'soon',
+    ]);
+    expect(timeout.status).toBe(1);
+    expect(timeout.stderr).toContain('--start-timeout');
   });
 
   it('detaches, serves the socket (mode 0777), and on SIGTERM removes the socket and pid file', async () => {
@@ -94,6 +105,9 @@ describe.skipIf(!BUILT)('the kolejka-observer command', () => {
       '--detach',
       '--log-file',
       logFile,
+      // Emulated (the VM check), a node process may take longer than the 15 s default to start.
+      '--start-timeout',
+      `${15 * TIME_SLACK}s`,
     ]);
     expect(started.stderr).toBe('');
     expect(started.status).toBe(0);
