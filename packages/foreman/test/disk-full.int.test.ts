@@ -32,10 +32,11 @@ describe('a foreman whose --temp disk fills up', () => {
     const temp = await smallTemp('24m');
     const foreman = await cluster.startForeman('small', [server.url], [], { temp });
 
-    // Fills the disk from inside (its working dir is bound from --temp), then writes output.
+    // A result larger than the disk: the task writes it in its workspace (a tmpfs of its
+    // own), and the foreman fills --temp taking it out.
     const filler = await cluster.taskDir(
       'filler',
-      'dd if=/dev/zero of=fill bs=1M count=100 2>/dev/null; head -c 900000 /dev/zero; echo done',
+      'dd if=/dev/zero of=/var/lib/kolejka/result/fill bs=1M count=100 2>/dev/null; echo done',
     );
     const { key } = await client.putTask(filler);
     await until(

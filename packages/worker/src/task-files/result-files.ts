@@ -4,6 +4,7 @@ import {
   CONTAINER_RESULT_DIR,
   RESULT_SPEC_FILE,
   compareCodePoints,
+  diskFullCode,
   noopLogger,
   resolveInside,
   type FilesSpec,
@@ -53,6 +54,9 @@ export async function copyTaskResultFiles(
       await mkdir(path.dirname(destination), { recursive: true });
       await copyFile(source, destination);
     } catch (error) {
+      // A full disk is the host's failure, not the task's: a result silently missing a
+      // file would be taken for the task's verdict.
+      if (diskFullCode(error) !== undefined) throw error;
       logger.warn('result file could not be stored', {
         path: relative,
         error: (error as Error).message,
