@@ -14,6 +14,13 @@ export interface UserRecord {
   /** scrypt hash in the form `scrypt$N$r$p$salt$hash` (base64 parts); absent = no password login. */
   passwordHash?: string;
   createdAt: Date;
+  // Queue control (issue 12): fair share and per-user limits, set by an admin -----------------
+  /** Share of the foremen against other users queued at the same priority. Absent = 1. */
+  weight?: number;
+  /** Tasks of the user in `assigned`/`running` beyond which none is assigned. Absent = no limit. */
+  maxRunning?: number;
+  /** Tasks of the user in `waiting`/`queued` beyond which a submission is refused. Absent = no limit. */
+  maxQueued?: number;
 }
 
 export interface TokenRecord {
@@ -174,4 +181,21 @@ export interface ExpiredLease {
   previousAssignee?: string;
   /** `requeued` with attempt kept (the next claim increments it), or `failed` when `lostCount` reached `maxAttempts`. */
   outcome: 'requeued' | 'failed';
+}
+
+// Queue control (issue 12) ----------------------------------------------------------------------
+
+/** A hold on assignment: of the whole queue, or of the tasks that require one tag. */
+export interface QueuePauseRecord {
+  /** The tag whose tasks are held (those whose spec `requires` it); absent = the whole queue. */
+  tag?: string;
+  pausedBy: string;
+  pausedAt: Date;
+}
+
+/** What `setUserQueuePolicy` may change; `null` removes a limit (back to the default). */
+export interface UserQueuePolicyChanges {
+  weight?: number | null;
+  maxRunning?: number | null;
+  maxQueued?: number | null;
 }

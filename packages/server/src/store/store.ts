@@ -6,6 +6,7 @@ import type {
   ForemanChanges,
   ForemanRecord,
   Page,
+  QueuePauseRecord,
   ReferenceRecord,
   ResultRecord,
   Role,
@@ -15,6 +16,7 @@ import type {
   TaskRecord,
   TaskState,
   TokenRecord,
+  UserQueuePolicyChanges,
   UserRecord,
 } from './store-records.js';
 
@@ -208,6 +210,27 @@ export interface Store {
   listForemen(): Promise<ForemanRecord[]>;
   /** Applies the changes (and `updatedAt` = `now`); undefined when there is no such foreman. */
   updateForeman(id: string, changes: ForemanChanges, now: Date): Promise<ForemanRecord | undefined>;
+
+  // Queue control (issue 12) ------------------------------------------------------------------
+  /**
+   * Holds assignment of the whole queue (no `tag`) or of the tasks requiring `pause.tag`.
+   * Returns false (keeping the first record) when that pause exists already.
+   */
+  pauseQueue(pause: QueuePauseRecord): Promise<boolean>;
+  /** Lifts the pause of the whole queue (no tag) or of one tag; returns whether there was one. */
+  resumeQueue(tag?: string): Promise<boolean>;
+  /** Every pause in force, the whole-queue one first, then by tag. */
+  listQueuePauses(): Promise<QueuePauseRecord[]>;
+  /**
+   * A `waiting` or `queued` task's new priority (and `updatedAt` = `now`), with an event of its
+   * (unchanged) state so that schedulers re-place it. `undefined` when the task is missing or
+   * in another state.
+   */
+  setTaskPriority(key: string, priority: number, now: Date): Promise<TaskRecord | undefined>;
+  /** Sets or removes (null) a user's weight and limits; false when there is no such user. */
+  setUserQueuePolicy(username: string, changes: UserQueuePolicyChanges): Promise<boolean>;
+  /** How many tasks of `owner` are in any of `states` (the per-user limits). */
+  countTasksOf(owner: string, states: TaskState[]): Promise<number>;
 
   /** Idempotent; releases connections and handles. Pending `waitForChange` calls resolve; other calls then fail with KOLEJKA_UNAVAILABLE. */
   close(): Promise<void>;

@@ -20,6 +20,9 @@ export interface UserRow {
   roles: string;
   password_hash: string | null;
   created_at: number;
+  weight?: number | null;
+  max_running?: number | null;
+  max_queued?: number | null;
 }
 
 export interface TokenRow {
@@ -117,6 +120,9 @@ export const userFromRow = (row: UserRow): UserRecord => ({
   roles: JSON.parse(row.roles) as Role[],
   ...optional('passwordHash', row.password_hash),
   createdAt: date(row.created_at),
+  ...optional('weight', row.weight ?? null),
+  ...optional('maxRunning', row.max_running ?? null),
+  ...optional('maxQueued', row.max_queued ?? null),
 });
 
 export const tokenFromRow = (row: TokenRow): TokenRecord => ({
