@@ -51,6 +51,12 @@ export interface ServerSettingsOptions {
   /** A task fails after losing this many leases. Default 3. */
   maxAttempts?: number;
   /**
+   * Queue control (issue 12): the highest priority an owner without a manager role may give
+   * its own task through `PATCH /api/v1/tasks/KEY`. Default 0 (owners may lower a task or
+   * bring it back to normal; raising it above others is a manager's call).
+   */
+  maxClientPriority?: number;
+  /**
    * Lease of a task claimed through the original `/queue/dequeue/`: original foremen never
    * renew, so it must outlast the longest task. Default 1 hour.
    */
@@ -101,6 +107,7 @@ export interface ServerSettings {
   maxBlobBytes: number;
   leaseMs: number;
   maxAttempts: number;
+  maxClientPriority: number;
   compatLeaseMs: number;
   sessionMaxAgeMs: number;
   trustProxy: boolean;
@@ -126,6 +133,7 @@ export const DEFAULT_SETTINGS = {
   maxBlobBytes: 4 * 1024 ** 3,
   leaseMs: 60_000,
   maxAttempts: 3,
+  maxClientPriority: 0,
   compatLeaseMs: 3_600_000,
   sessionMaxAgeMs: 14 * 24 * 3_600_000,
   trustProxy: false,
@@ -230,6 +238,7 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     maxBlobBytes: Math.floor(number('maxBlobBytes')),
     leaseMs,
     maxAttempts: Math.floor(number('maxAttempts')),
+    maxClientPriority: Math.floor(options.maxClientPriority ?? DEFAULT_SETTINGS.maxClientPriority),
     compatLeaseMs: number('compatLeaseMs'),
     sessionMaxAgeMs: number('sessionMaxAgeMs'),
     trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
@@ -263,6 +272,7 @@ export function describeSettings(settings: ServerSettings): Record<string, unkno
     leaseMs: settings.leaseMs,
     heartbeatIntervalMs: settings.heartbeatIntervalMs,
     maxAttempts: settings.maxAttempts,
+    maxClientPriority: settings.maxClientPriority,
     compatLeaseMs: settings.compatLeaseMs,
     retention: describeRetention(settings.retention),
     maintenanceIntervalMs: settings.maintenanceIntervalMs,

@@ -7,6 +7,7 @@ import { attemptOutcome } from './attempt-outcome.js';
 import type { ForemanSession, HeldTask } from './foreman-session.js';
 import { ForemenPool } from './foremen-pool.js';
 import { startLeaseReaper, type LeaseReaper } from './lease-reaper.js';
+import { QueuePauses } from './queue-pauses.js';
 import { QueueIndex, runsBefore, type QueuedTask, type Shape } from './queue-index.js';
 import { RejectionBackoff } from './rejection-backoff.js';
 
@@ -37,6 +38,8 @@ export class Scheduler {
   /** The foremen matched against (sessions join and leave it through `foremen/`). */
   readonly foremen = new ForemenPool(() => this.foremenChanged());
   readonly index = new QueueIndex();
+  /** Queue control (issue 12): the pauses in the store, which hold assignment. */
+  readonly pauses: QueuePauses;
   private readonly store: Store;
   private readonly settings: SchedulerOptions['settings'];
   private readonly logger: Logger;
@@ -64,12 +67,18 @@ export class Scheduler {
     this.feed = options.feed;
     this.feed.subscribe((events) => this.onEvents(events));
     this.backoff = new RejectionBackoff((key) => void this.readmit(key));
+    this.pauses = new QueuePauses(
+      this.store,
+      () => this.capacityFreed(),
+      this.logger.child({ component: 'pauses' }),
+    );
   }
 
   /** Reads the queue, then follows the event log; starts lease expiry. */
   async start(): Promise<void> {
     if (this.isStarted || this.isClosed) return;
     this.isStarted = true;
+    await this.pauses.start();
     const seq = await this.store.lastEventSeq();
     let after: { priority: number; createdAt: Date; key: string } | undefined;
     for (;;) {
@@ -94,7 +103,12 @@ export class Scheduler {
     if (this.isClosed) return;
     this.isClosed = true;
     this.backoff.close();
-    await Promise.all([this.feed.close(), this.reaper?.close(), this.dispatching]);
+    await Promise.all([
+      this.feed.close(),
+      this.reaper?.close(),
+      this.pauses.close(),
+      this.dispatching,
+    ]);
   }
 
   get isRunning(): boolean {
@@ -177,13 +191,14 @@ export class Scheduler {
    */
   private async dispatchPass(): Promise<void> {
     let claims: Promise<void>[] = [];
-    while (this.isRunning) {
+    while (this.isRunning && !this.pauses.isQueuePaused) {
       const available = this.foremen.available();
       if (available.length === 0) break;
       const heads: QueuedTask[] = [];
       for (const shape of this.index.shapes()) {
         if (shape.blockedAtEpoch === this.capacityEpoch) continue;
         if (shape.unschedulableReason !== undefined) continue;
+        if (this.pauses.holds(shape.requirements.requires)) continue;
         const head = this.index.head(shape);
         if (head !== undefined) heads.push(head);
       }
