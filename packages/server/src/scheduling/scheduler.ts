@@ -334,7 +334,13 @@ export class Scheduler {
         if (event.isDeleted === true || event.state !== 'assigned') this.backoff.forget(key);
         continue;
       }
-      if (this.index.has(key) || this.backoff.isParked(key)) continue;
+      if (this.backoff.isParked(key)) continue;
+      // Queue control (issue 12): a queued event of a task already indexed is a change of
+      // its place (a new priority): it is read again and re-placed.
+      if (this.index.has(key)) {
+        if (await this.replace(key)) isQueueGrown = true;
+        continue;
+      }
       if (await this.admit(key)) isQueueGrown = true;
     }
     if (isQueueGrown) this.requestDispatch();
@@ -351,6 +357,20 @@ export class Scheduler {
     else if (shape.unschedulableReason !== undefined)
       await this.store.setQueuedReason([key], shape.unschedulableReason);
     return true;
+  }
+
+  /** Re-reads an indexed task and puts it back at its (changed) place. */
+  private async replace(key: string): Promise<boolean> {
+    const task = await this.store.getTask(key);
+    const entry = this.index.get(key);
+    if (entry === undefined) return false;
+    if (task?.state !== 'queued') {
+      this.index.remove(key);
+      return false;
+    }
+    if (entry.priority === task.priority) return false;
+    this.index.remove(key);
+    return this.admit(key);
   }
 
   private async readmit(key: string): Promise<void> {
