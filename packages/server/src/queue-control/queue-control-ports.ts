@@ -9,6 +9,6 @@ export interface QueueControlPorts {
   clock: () => Date;
   logger: Logger;
   settings: Pick<ServerSettings, 'maxJsonBytes' | 'maxClientPriority'>;
-  /** This process's view of the pauses, refreshed at once after a change made here. */
-  scheduler: { pauses: QueuePauses };
+  /** This process's view of the pauses and user policies, refreshed at once after a change made here. */
+  scheduler: { pauses: QueuePauses; refreshUserPolicies(): Promise<void> };
 }

@@ -82,6 +82,7 @@ export function registerUserPolicyRoutes(router: Router, ports: QueueControlPort
     );
     if (!(await ports.store.setUserQueuePolicy(req.params.name, changes)))
       throw new KolejkaError('KOLEJKA_NOT_FOUND', `No user ${JSON.stringify(req.params.name)}`);
+    await ports.scheduler.refreshUserPolicies();
     ports.logger.info('user queue policy changed', {
       user: req.params.name,
       by: principal.username,

@@ -8,7 +8,8 @@ import type { ForemanSession, HeldTask } from './foreman-session.js';
 import { ForemenPool } from './foremen-pool.js';
 import { startLeaseReaper, type LeaseReaper } from './lease-reaper.js';
 import { QueuePauses } from './queue-pauses.js';
-import { QueueIndex, runsBefore, type QueuedTask, type Shape } from './queue-index.js';
+import { QueueIndex, type QueuedTask, type Shape } from './queue-index.js';
+import { RunningLimits } from './running-limits.js';
 import { RejectionBackoff } from './rejection-backoff.js';
 
 export interface SchedulerOptions {
@@ -21,6 +22,9 @@ export interface SchedulerOptions {
   /** This process's id, for logs. Default: a random one. */
   serverId?: string;
 }
+
+/** How often users' weights and limits are read again (they change rarely, by an admin). */
+const USER_POLICY_POLL_MS = 2000;
 
 /** Claims issued before a dispatch pass waits for them (and so yields to I/O). */
 const ASSIGNMENTS_PER_TURN = 64;
@@ -37,7 +41,12 @@ export class Scheduler {
   readonly serverId: string;
   /** The foremen matched against (sessions join and leave it through `foremen/`). */
   readonly foremen = new ForemenPool(() => this.foremenChanged());
-  readonly index = new QueueIndex();
+  readonly index = new QueueIndex({ isHeld: (owner) => this.runningLimits.isAtLimit(owner) });
+  /** Queue control (issue 12): users' assigned/running tasks against their maxRunning. */
+  readonly runningLimits = new RunningLimits((owner) => {
+    if (this.index.release(owner)) this.requestDispatch();
+  });
+  private userPolicyTimer: NodeJS.Timeout | undefined;
   /** Queue control (issue 12): the pauses in the store, which hold assignment. */
   readonly pauses: QueuePauses;
   private readonly store: Store;
@@ -79,6 +88,7 @@ export class Scheduler {
     if (this.isStarted || this.isClosed) return;
     this.isStarted = true;
     await this.pauses.start();
+    await this.startUserPolicies();
     const seq = await this.store.lastEventSeq();
     let after: { priority: number; createdAt: Date; key: string } | undefined;
     for (;;) {
@@ -103,6 +113,7 @@ export class Scheduler {
     if (this.isClosed) return;
     this.isClosed = true;
     this.backoff.close();
+    clearInterval(this.userPolicyTimer);
     await Promise.all([
       this.feed.close(),
       this.reaper?.close(),
@@ -113,6 +124,42 @@ export class Scheduler {
 
   get isRunning(): boolean {
     return this.isStarted && !this.isClosed;
+  }
+
+  // Fair share and per-user limits (issue 12) ------------------------------------------------
+
+  /**
+   * Users' weights and maxRunning are read now and then every USER_POLICY_POLL_MS (an admin
+   * change reaches every server process within that; the process that made it refreshes at
+   * once), and the tasks already assigned or running are counted against the limits.
+   */
+  private async startUserPolicies(): Promise<void> {
+    await this.refreshUserPolicies();
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.listTasks({ states: ['assigned', 'running'] }, 1000, cursor);
+      for (const task of page.items) this.runningLimits.hold(task.owner, task.key);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    this.userPolicyTimer = setInterval(() => void this.refreshUserPolicies(), USER_POLICY_POLL_MS);
+    this.userPolicyTimer.unref();
+  }
+
+  /** Reads every user's weight and maxRunning from the store. */
+  async refreshUserPolicies(): Promise<void> {
+    try {
+      const users = await this.store.listUsers();
+      const weights = new Map<string, number>();
+      const limits = new Map<string, number>();
+      for (const user of users) {
+        if (user.weight !== undefined) weights.set(user.username, user.weight);
+        if (user.maxRunning !== undefined) limits.set(user.username, user.maxRunning);
+      }
+      this.index.fairShare.setWeights(weights);
+      this.runningLimits.setLimits(limits);
+    } catch (error) {
+      this.logger.warn('could not read user weights and limits', { error: String(error) });
+    }
   }
 
   // Capacity and holdings ----------------------------------------------------------------------
@@ -203,7 +250,7 @@ export class Scheduler {
         if (head !== undefined) heads.push(head);
       }
       if (heads.length === 0) break;
-      heads.sort((a, b) => (runsBefore(a, b) ? -1 : 1));
+      heads.sort((a, b) => (this.index.runsFirst(a, b) ? -1 : 1));
       let assigned: QueuedTask | undefined;
       for (const head of heads) {
         const pick = this.pick(head.shape, available);
@@ -246,7 +293,8 @@ export class Scheduler {
     match: Extract<Match, { fits: true }>,
   ): Promise<void> {
     const key = head.key;
-    this.index.remove(key);
+    this.index.take(key);
+    this.runningLimits.hold(head.owner, key);
     const now = this.clock();
     const leaseExpiresAt = new Date(now.getTime() + this.settings.leaseMs);
     const held: HeldTask = {
@@ -268,6 +316,7 @@ export class Scheduler {
       this.logger.warn('claim failed', { task: key, error: (error as Error).message });
     }
     if (claimed === undefined) {
+      this.runningLimits.drop(head.owner, key);
       session.drop(key);
       if (this.holders.get(key) === session) this.holders.delete(key);
       // The store failed: the task (still queued there) is offered again after a pause.
@@ -328,6 +377,7 @@ export class Scheduler {
     let isQueueGrown = false;
     for (const event of events) {
       const key = event.taskKey;
+      this.runningLimits.follow(event);
       this.checkHolder(event);
       if (event.state !== 'queued' || event.isDeleted === true) {
         this.index.remove(key);
