@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openStorage } from '../src/blobs/open-storage.js';
 import { startServer } from '../src/server.js';
 import { api } from './support/http-client.js';
+import { makeTask } from './store-fixtures.js';
 import { sleep, submit, until, useSchedulerServer } from './support/scheduler-fixtures.js';
 import { SimForeman } from './support/sim-foreman.js';
 import { startTestServer } from './support/test-server.js';
@@ -188,6 +189,79 @@ describe('users: weight and limits', () => {
     await fx.server.store.setUserQueuePolicy('bob', { maxQueued: null });
     await submit(fx.server.url, token('bob'));
     await resume();
+  });
+});
+
+describe('fair share and maxRunning', () => {
+  /** Queues `n` tasks of `owner` straight in the store (volume; the scheduler learns them from the event log). */
+  async function queueMany(owner: string, n: number): Promise<string[]> {
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const now = new Date();
+      const task = makeTask({ owner, createdAt: now, updatedAt: now });
+      await fx.server.store.createTask(task);
+      keys.push(task.key);
+    }
+    return keys;
+  }
+
+  /** PATCH /users/NAME as an admin (the server refreshes its scheduler at once). */
+  async function setUser(name: string, json: unknown): Promise<void> {
+    const response = await api(fx.server.url, `/api/v1/users/${name}`, {
+      method: 'PATCH',
+      token: token('root'),
+      json,
+    });
+    expect(response.status, response.text).toBe(200);
+  }
+
+  async function shareOfBob(weights: { alice: number; bob: number }): Promise<number> {
+    await setUser('alice', { weight: weights.alice });
+    await setUser('bob', { weight: weights.bob });
+    await pause();
+    const bobKeys = new Set(await queueMany('bob', 1000));
+    await queueMany('alice', 1000);
+    const sim = await foreman({ mode: 'complete', capacity: { cpus: 4, memory: '4G' } });
+    await sleep(200);
+    await resume();
+    await until(() => sim.completed.length >= 1000, 30_000, '1000 tasks');
+    await pause();
+    const first = sim.assignments.slice(0, 1000);
+    await setUser('alice', { weight: null });
+    await setUser('bob', { weight: null });
+    await resume();
+    return first.filter((a) => bobKeys.has(a.key)).length / first.length;
+  }
+
+  it('shares assignments equally between two users of weight 1 (within 10%)', async () => {
+    const share = await shareOfBob({ alice: 1, bob: 1 });
+    expect(share).toBeGreaterThan(0.45);
+    expect(share).toBeLessThan(0.55);
+  }, 60_000);
+
+  it('shares 1:3 by weight, roughly', async () => {
+    const share = await shareOfBob({ alice: 1, bob: 3 });
+    expect(share).toBeGreaterThan(0.7);
+    expect(share).toBeLessThan(0.8);
+  }, 60_000);
+
+  it('assigns no more than maxRunning tasks of a user at once', async () => {
+    await setUser('bob', { maxRunning: 2 });
+    const sim = await foreman({ mode: 'hold', capacity: { cpus: 16, memory: '16G' } });
+    const bobs = [];
+    for (let i = 0; i < 5; i++) bobs.push(await submit(fx.server.url, token('bob')));
+    const alices = [];
+    for (let i = 0; i < 3; i++) alices.push(await submit(fx.server.url, alice()));
+    await until(() => sim.assignments.length >= 5, 3000, 'five assignments');
+    await sleep(500);
+    const assigned = new Set(sim.assignments.map((a) => a.key));
+    expect(bobs.filter((key) => assigned.has(key))).toHaveLength(2);
+    expect(alices.every((key) => assigned.has(key))).toBe(true);
+    // One of bob's ends: the next one of his is assigned.
+    const running = bobs.find((key) => assigned.has(key)) ?? '';
+    await fx.server.store.cancelTask(running, 'test', new Date());
+    await until(() => sim.assignments.length >= 6, 3000, 'a third task of bob');
+    await setUser('bob', { maxRunning: null });
   });
 });
 
