@@ -39,7 +39,7 @@ function states(values: readonly string[] | undefined): TaskState[] | undefined 
 export function taskCommands(run: Runner) {
   return {
     command: 'task <command>',
-    describe: 'Tasks: put, get, list, cancel, delete',
+    describe: 'Tasks: put, get, list, cancel, delete, priority',
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .command(
@@ -179,7 +179,30 @@ export function taskCommands(run: Runner) {
               session.output.info(`${argv.key} deleted`, { key: argv.key, deleted: true });
             }),
         )
-        .demandCommand(1, 'Give a task command: put, get, list, cancel or delete'),
+        // Queue control (issue 12)
+        .command(
+          'priority <key> <priority>',
+          "Change a waiting or queued task's priority (owners up to the server's maxClientPriority; managers any)",
+          (command) =>
+            command.positional('key', keyArg).positional('priority', {
+              type: 'number',
+              demandOption: true,
+              describe: 'New priority, -1000..1000 (higher runs first)',
+            }),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const task = await client.setTaskPriority(argv.key, argv.priority, {
+                signal: session.io.signal,
+              });
+              session.output.info(`${task.key} priority ${task.priority}`, {
+                key: task.key,
+                priority: task.priority,
+                task,
+              });
+            }),
+        )
+        .demandCommand(1, 'Give a task command: put, get, list, cancel, delete or priority'),
     handler: () => undefined,
   };
 }
