@@ -102,6 +102,33 @@ describe('task priority changes', () => {
     expect(sim.assignments.map((a) => a.key)).toEqual([last, keys[0], keys[1]]);
   });
 
+  it('moves change the order of assignment; before another priority is a 409', async () => {
+    await pause();
+    const keys: string[] = [];
+    for (let i = 0; i < 4; i++) keys.push(await submit(fx.server.url, alice()));
+    const [a, b, c, d] = keys as [string, string, string, string];
+    const move = (key: string, json: unknown, who = 'alice') =>
+      api(fx.server.url, `/api/v1/tasks/${key}/move`, { token: token(who), json });
+    const toFront = await move(d, { to: 'front' });
+    expect(toFront.status, toFront.text).toBe(200);
+    expect((await move(a, { to: 'back' })).status).toBe(200);
+    expect((await move(c, { before: b })).status).toBe(200);
+    // d, c, b, a
+    const urgent = await submit(fx.server.url, alice(), { priority: -1 });
+    const across = await move(a, { before: urgent });
+    expect(across.status).toBe(409);
+    expect(across.text).toMatch(/within one priority/);
+    const bad = await move(a, { to: 'middle' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('/to');
+    expect((await move(a, { to: 'front' }, 'bob')).status).toBe(404);
+    await fx.server.store.cancelTask(urgent, 'test', new Date());
+    const sim = await foreman({ mode: 'complete', runMs: 5, capacity: { cpus: 1, memory: '1G' } });
+    await resume();
+    await until(() => sim.completed.length === 4, 5000, 'four tasks');
+    expect(sim.assignments.map((x) => x.key)).toEqual([d, c, b, a]);
+  });
+
   it("holds the owner to the server's ceiling and refuses other states", async () => {
     await pause();
     const key = await submit(fx.server.url, alice());

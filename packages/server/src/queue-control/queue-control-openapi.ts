@@ -40,6 +40,22 @@ export const QUEUE_CONTROL_SCHEMAS: Record<string, unknown> = {
     required: ['priority'],
     properties: { priority: { type: 'integer', minimum: -1000, maximum: 1000 } },
   },
+  TaskMove: {
+    oneOf: [
+      {
+        type: 'object',
+        required: ['to'],
+        properties: { to: { type: 'string', enum: ['front', 'back'] } },
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        required: ['before'],
+        properties: { before: { type: 'string', pattern: TASK_KEY_PATTERN } },
+        additionalProperties: false,
+      },
+    ],
+  },
   User: {
     type: 'object',
     required: [
@@ -118,6 +134,17 @@ export const QUEUE_CONTROL_PATHS: OpenApiPaths = {
       summary:
         "Change a waiting or queued task's priority (the owner up to the server's maxClientPriority; managers and admins any)",
       requestBody: doc.body(ref('TaskChange')),
+      responses: { '200': doc.json(ref('Task')), ...doc.errors(400, 401, 403, 404, 409) },
+    },
+  },
+  '/api/v1/tasks/{key}/move': {
+    parameters: [doc.path('key', 'Task key (uuid4, 32 hex)', TASK_KEY_PATTERN)],
+    post: {
+      tags: ['tasks'],
+      operationId: 'moveTask',
+      summary:
+        'Reorder a waiting or queued task within its priority: to the front, the back, or before another task of the same priority (owner, managers, admins). Before a task of another priority: 409',
+      requestBody: doc.body(ref('TaskMove')),
       responses: { '200': doc.json(ref('Task')), ...doc.errors(400, 401, 403, 404, 409) },
     },
   },

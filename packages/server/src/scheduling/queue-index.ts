@@ -15,6 +15,8 @@ export interface QueuedTask {
   owner: string;
   priority: number;
   createdAtMs: number;
+  /** Its place within its priority: a moved task's `queueOrder`, else `createdAtMs`. */
+  order: number;
   shape: Shape;
   /** Removed lazily from its lane's heap. */
   isRemoved: boolean;
@@ -72,10 +74,10 @@ export interface Shape {
   checkedAtForemenVersion: number;
 }
 
-/** Priority desc, then older first, then key: the store's run order. */
+/** Priority desc, then place (older first unless moved), then key: the run order. */
 export function runsBefore(a: QueuedTask, b: QueuedTask): boolean {
   if (a.priority !== b.priority) return a.priority > b.priority;
-  if (a.createdAtMs !== b.createdAtMs) return a.createdAtMs < b.createdAtMs;
+  if (a.order !== b.order) return a.order < b.order;
   return a.key < b.key;
 }
 
@@ -145,7 +147,8 @@ export class QueueIndex {
 
   /** Adds a queued task (no-op when known); says whether its shape is new. */
   add(
-    task: Pick<TaskRecord, 'key' | 'priority' | 'createdAt' | 'spec'> & { owner?: string },
+    task: Pick<TaskRecord, 'key' | 'priority' | 'createdAt' | 'spec'> &
+      Partial<Pick<TaskRecord, 'owner' | 'queueOrder'>>,
   ): { entry: QueuedTask; isNewShape: boolean } | undefined {
     if (this.tasks.has(task.key)) return undefined;
     const requirements = requirementsOf(task.spec);
@@ -171,6 +174,7 @@ export class QueueIndex {
       owner,
       priority: task.priority,
       createdAtMs: task.createdAt.getTime(),
+      order: task.queueOrder ?? task.createdAt.getTime(),
       shape,
       isRemoved: false,
     };

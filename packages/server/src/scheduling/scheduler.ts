@@ -386,7 +386,7 @@ export class Scheduler {
       }
       if (this.backoff.isParked(key)) continue;
       // Queue control (issue 12): a queued event of a task already indexed is a change of
-      // its place (a new priority): it is read again and re-placed.
+      // its place (a new priority, a move): it is read again and re-placed.
       if (this.index.has(key)) {
         if (await this.replace(key)) isQueueGrown = true;
         continue;
@@ -418,7 +418,8 @@ export class Scheduler {
       this.index.remove(key);
       return false;
     }
-    if (entry.priority === task.priority) return false;
+    if (entry.priority === task.priority && entry.order === (task.queueOrder ?? entry.createdAtMs))
+      return false;
     this.index.remove(key);
     return this.admit(key);
   }

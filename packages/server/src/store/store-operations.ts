@@ -95,6 +95,7 @@ export const STORE_OPERATIONS = {
   listQueuePauses: read('list queue pauses'),
   setTaskPriority: write('change a task priority'),
   setUserQueuePolicy: write('set a user queue policy'),
+  moveTask: write('move a task'),
   countTasksOf: read('count tasks of a user'),
 } as const satisfies Record<StoreOperationName, StoreOperation>;
 

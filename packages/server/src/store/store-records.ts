@@ -89,6 +89,12 @@ export interface TaskRecord {
   assignedAt?: Date;
   startedAt?: Date;
   finishedAt?: Date;
+  /**
+   * Queue control (issue 12): the task's place among tasks of its priority, set by a move
+   * (`moveTask`); absent = its `createdAt` in milliseconds. The scheduler runs priority desc,
+   * then this asc, then key.
+   */
+  queueOrder?: number;
 }
 
 export interface ResultRecord {
@@ -192,6 +198,21 @@ export interface QueuePauseRecord {
   pausedBy: string;
   pausedAt: Date;
 }
+
+/** Where `moveTask` puts a task among the waiting and queued tasks of its priority. */
+export type TaskPlacement = { to: 'front' | 'back' } | { before: string };
+
+export type MoveOutcome =
+  | { outcome: 'moved'; task: TaskRecord }
+  | { outcome: 'not_found' }
+  /** The task (or `before`) is not waiting or queued. */
+  | { outcome: 'wrong_state'; key: string; state: TaskRecord['state'] }
+  /** `before` names a task of another priority. */
+  | { outcome: 'other_priority'; priority: number }
+  /** `before` names no task. */
+  | { outcome: 'before_not_found' }
+  /** No number fits between the neighbours any more (after ~50 moves into one gap). */
+  | { outcome: 'no_room' };
 
 /** What `setUserQueuePolicy` may change; `null` removes a limit (back to the default). */
 export interface UserQueuePolicyChanges {

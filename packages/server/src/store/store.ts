@@ -5,6 +5,7 @@ import type {
   FinishOutcome,
   ForemanChanges,
   ForemanRecord,
+  MoveOutcome,
   Page,
   QueuePauseRecord,
   ReferenceRecord,
@@ -13,6 +14,7 @@ import type {
   SessionRecord,
   TaskEvent,
   TaskFilter,
+  TaskPlacement,
   TaskRecord,
   TaskState,
   TokenRecord,
@@ -227,6 +229,12 @@ export interface Store {
    * in another state.
    */
   setTaskPriority(key: string, priority: number, now: Date): Promise<TaskRecord | undefined>;
+  /**
+   * Moves a `waiting` or `queued` task among those of its priority: to the front, the back,
+   * or just before another of the same priority; writes that task only (a new `queueOrder`,
+   * `updatedAt` = `now`) with an event of its unchanged state, so schedulers re-place it.
+   */
+  moveTask(key: string, placement: TaskPlacement, now: Date): Promise<MoveOutcome>;
   /** Sets or removes (null) a user's weight and limits; false when there is no such user. */
   setUserQueuePolicy(username: string, changes: UserQueuePolicyChanges): Promise<boolean>;
   /** How many tasks of `owner` are in any of `states` (the per-user limits). */

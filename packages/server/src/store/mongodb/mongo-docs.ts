@@ -126,6 +126,7 @@ export const taskFromDoc = (doc: TaskDoc): TaskRecord => ({
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
   ...present(doc, ['assignedAt', 'startedAt', 'finishedAt']),
+  ...present(doc, ['queueOrder']),
 });
 
 export const resultFromDoc = (doc: ResultDoc): ResultRecord => ({

@@ -1,6 +1,13 @@
-import { assertQueuePolicy, pauseScope } from '../queue-control-rules.js';
+import { assertQueuePolicy, newQueueOrder, orderOf, pauseScope } from '../queue-control-rules.js';
 import { assertStates } from '../store-rules.js';
-import type { QueuePauseRecord, TaskRecord, TaskState, UserQueuePolicyChanges } from '../store.js';
+import type {
+  MoveOutcome,
+  QueuePauseRecord,
+  TaskPlacement,
+  TaskRecord,
+  TaskState,
+  UserQueuePolicyChanges,
+} from '../store.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
 import { taskFromDoc } from './mongo-docs.js';
 import { appendEvent } from './mongo-events.js';
@@ -86,4 +93,75 @@ export async function countTasksOf(
 ): Promise<number> {
   assertStates(states);
   return m.collections.tasks.countDocuments({ owner, state: { $in: states } });
+}
+
+/** A task's place among its priority: `queueOrder`, else `createdAt` in milliseconds. */
+const ORDER = { $ifNull: ['$queueOrder', { $toLong: '$createdAt' }] };
+
+export async function moveTask(
+  m: MongoDatabase,
+  key: string,
+  placement: TaskPlacement,
+  now: Date,
+): Promise<MoveOutcome> {
+  // A transaction: the neighbours read (snapshot) and the one task written commit together;
+  // two moves racing into one gap conflict and the driver retries the later one.
+  return m.transaction(async (session): Promise<MoveOutcome> => {
+    const tasks = m.collections.tasks;
+    const doc = await tasks.findOne({ _id: key }, { session });
+    if (doc === null) return { outcome: 'not_found' };
+    if (doc.state !== 'waiting' && doc.state !== 'queued')
+      return { outcome: 'wrong_state', key, state: doc.state };
+    const same = {
+      priority: doc.priority,
+      state: { $in: ['waiting', 'queued'] },
+      _id: { $ne: key },
+    };
+    const bounds = async (
+      extra: Record<string, unknown>,
+    ): Promise<{ min?: number; max?: number }> => {
+      const [row] = await tasks
+        .aggregate<{ min: number; max: number }>(
+          [
+            { $match: same },
+            { $project: { order: ORDER } },
+            ...(Object.keys(extra).length > 0 ? [{ $match: extra }] : []),
+            { $group: { _id: null, min: { $min: '$order' }, max: { $max: '$order' } } },
+          ],
+          { session },
+        )
+        .toArray();
+      return row === undefined ? {} : { min: Number(row.min), max: Number(row.max) };
+    };
+    let order: number | undefined;
+    if ('to' in placement) {
+      const { min, max } = await bounds({});
+      if (min === undefined || max === undefined)
+        return { outcome: 'moved', task: taskFromDoc(doc) };
+      order = newQueueOrder(placement, { min, max });
+    } else {
+      const target = await tasks.findOne({ _id: placement.before }, { session });
+      if (target === null) return { outcome: 'before_not_found' };
+      if (target.state !== 'waiting' && target.state !== 'queued')
+        return { outcome: 'wrong_state', key: target._id, state: target.state };
+      if (target.priority !== doc.priority)
+        return { outcome: 'other_priority', priority: target.priority };
+      if (target._id === key) return { outcome: 'moved', task: taskFromDoc(doc) };
+      const targetOrder = orderOf(target);
+      const { max: ahead } = await bounds({ order: { $lt: targetOrder } });
+      order = newQueueOrder(placement, {
+        target: targetOrder,
+        ...(ahead === undefined ? {} : { ahead }),
+      });
+    }
+    if (order === undefined) return { outcome: 'no_room' };
+    const moved = await tasks.findOneAndUpdate(
+      { _id: key },
+      { $set: { queueOrder: order, updatedAt: now } },
+      { session, returnDocument: 'after' },
+    );
+    if (moved === null) return { outcome: 'not_found' };
+    await appendEvent(m, session, moved, now);
+    return { outcome: 'moved', task: taskFromDoc(moved) };
+  });
 }

@@ -1,6 +1,13 @@
-import { assertQueuePolicy, pauseScope } from '../queue-control-rules.js';
+import { assertQueuePolicy, newQueueOrder, pauseScope } from '../queue-control-rules.js';
 import { assertStates } from '../store-rules.js';
-import type { QueuePauseRecord, TaskRecord, TaskState, UserQueuePolicyChanges } from '../store.js';
+import type {
+  MoveOutcome,
+  QueuePauseRecord,
+  TaskPlacement,
+  TaskRecord,
+  TaskState,
+  UserQueuePolicyChanges,
+} from '../store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import { appendEvent } from './sqlite-events.js';
 import { taskFromRow, type TaskRow } from './sqlite-rows.js';
@@ -97,4 +104,61 @@ export function countTasksOf(db: SqliteDb, owner: string, states: TaskState[]): 
       { owner, states: JSON.stringify(states) },
     )?.n ?? 0
   );
+}
+
+const ORDER = 'coalesce(queue_order, created_at)';
+
+export function moveTask(
+  db: SqliteDb,
+  key: string,
+  placement: TaskPlacement,
+  now: Date,
+): MoveOutcome {
+  // One transaction: the neighbours read and the one task written cannot interleave with
+  // another move (IMMEDIATE transactions serialise writers).
+  return db.write((): MoveOutcome => {
+    const row = db.get<TaskRow>('SELECT * FROM tasks WHERE key = @key', { key });
+    if (row === undefined) return { outcome: 'not_found' };
+    if (row.state !== 'waiting' && row.state !== 'queued')
+      return { outcome: 'wrong_state', key, state: row.state };
+    const same = `priority = @priority AND state IN ('waiting', 'queued') AND key != @key`;
+    let order: number | undefined;
+    if ('to' in placement) {
+      const bound = db.get<{ min: number | null; max: number | null }>(
+        `SELECT min(${ORDER}) AS min, max(${ORDER}) AS max FROM tasks WHERE ${same}`,
+        { priority: row.priority, key },
+      );
+      // Alone at its priority: it is at the front and the back already.
+      if (bound?.min == null || bound.max == null)
+        return { outcome: 'moved', task: taskFromRow(row) };
+      order = newQueueOrder(placement, { min: bound.min, max: bound.max });
+    } else {
+      const target = db.get<TaskRow>('SELECT * FROM tasks WHERE key = @before', {
+        before: placement.before,
+      });
+      if (target === undefined) return { outcome: 'before_not_found' };
+      if (target.state !== 'waiting' && target.state !== 'queued')
+        return { outcome: 'wrong_state', key: target.key, state: target.state };
+      if (target.priority !== row.priority)
+        return { outcome: 'other_priority', priority: target.priority };
+      if (target.key === key) return { outcome: 'moved', task: taskFromRow(row) };
+      const targetOrder = target.queue_order ?? target.created_at;
+      const ahead = db.get<{ max: number | null }>(
+        `SELECT max(${ORDER}) AS max FROM tasks WHERE ${same} AND ${ORDER} < @target`,
+        { priority: row.priority, key, target: targetOrder },
+      )?.max;
+      order = newQueueOrder(placement, {
+        target: targetOrder,
+        ...(ahead == null ? {} : { ahead }),
+      });
+    }
+    if (order === undefined) return { outcome: 'no_room' };
+    const moved = db.get<TaskRow>(
+      'UPDATE tasks SET queue_order = @order, updated_at = @now WHERE key = @key RETURNING *',
+      { key, order, now: now.getTime() },
+    );
+    if (moved === undefined) return { outcome: 'not_found' };
+    appendEvent(db, moved, moved.updated_at);
+    return { outcome: 'moved', task: taskFromRow(moved) };
+  });
 }

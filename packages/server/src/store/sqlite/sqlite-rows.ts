@@ -73,6 +73,7 @@ export interface TaskRow {
   assigned_at: number | null;
   started_at: number | null;
   finished_at: number | null;
+  queue_order?: number | null;
 }
 
 export interface ResultRow {
@@ -173,6 +174,7 @@ export const taskFromRow = (row: TaskRow): TaskRecord => ({
   ...optionalDate('assignedAt', row.assigned_at),
   ...optionalDate('startedAt', row.started_at),
   ...optionalDate('finishedAt', row.finished_at),
+  ...optional('queueOrder', row.queue_order ?? null),
 });
 
 export const resultFromRow = (row: ResultRow): ResultRecord => ({

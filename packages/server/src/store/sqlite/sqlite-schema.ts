@@ -167,6 +167,8 @@ ALTER TABLE users ADD COLUMN weight REAL;
 ALTER TABLE users ADD COLUMN max_running INTEGER;
 ALTER TABLE users ADD COLUMN max_queued INTEGER;
 CREATE INDEX tasks_by_owner_state ON tasks (owner, state);
+-- A moved task's place among its priority (NULL: its created_at).
+ALTER TABLE tasks ADD COLUMN queue_order REAL;
 `,
   },
 ];
