@@ -27,5 +27,6 @@ export type {
   QueuePause,
   QueueStatus,
   RemoteUser,
+  TaskPlacement,
   UserPolicyChanges,
 } from './queue/queue-operations.js';

@@ -1,11 +1,13 @@
 import {
   getQueueStatus,
   listUsers,
+  moveTask,
   setQueuePaused,
   setTaskPriority,
   setUserPolicy,
   type QueueStatus,
   type RemoteUser,
+  type TaskPlacement,
   type UserPolicyChanges,
 } from './queue/queue-operations.js';
 import type { ResultSpec, ResultSpecJson, TaskSpec } from '@kolejka/spec';
@@ -285,6 +287,18 @@ export class KolejkaClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<RemoteTask> {
     return setTaskPriority(this.#ctx, key, priority, options.signal);
+  }
+
+  /**
+   * Reorders a waiting or queued task within its priority: `{ to: 'front' | 'back' }` or
+   * `{ before: KEY }` (a task of the same priority; another priority is KOLEJKA_CONFLICT).
+   */
+  moveTask(
+    key: string,
+    placement: TaskPlacement,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteTask> {
+    return moveTask(this.#ctx, key, placement, options.signal);
   }
 
   /** Users with their fair-share weight and limits (admins). */

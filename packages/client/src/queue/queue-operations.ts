@@ -77,6 +77,25 @@ export function setTaskPriority(
   });
 }
 
+/** Where `moveTask` puts a task among the waiting and queued tasks of its priority. */
+export type TaskPlacement = { to: 'front' | 'back' } | { before: string };
+
+export function moveTask(
+  ctx: ClientContext,
+  key: string,
+  placement: TaskPlacement,
+  signal?: AbortSignal,
+): Promise<RemoteTask> {
+  return ctx.transport.json<RemoteTask>({
+    method: 'POST',
+    path: `/api/v1/tasks/${encodeURIComponent(key)}/move`,
+    json: placement,
+    // Moving to the same place twice leaves it there.
+    isIdempotent: true,
+    signal,
+  });
+}
+
 export async function listUsers(ctx: ClientContext, signal?: AbortSignal): Promise<RemoteUser[]> {
   return (
     await ctx.transport.json<{ items: RemoteUser[] }>({

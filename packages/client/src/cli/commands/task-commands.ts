@@ -39,7 +39,7 @@ function states(values: readonly string[] | undefined): TaskState[] | undefined 
 export function taskCommands(run: Runner) {
   return {
     command: 'task <command>',
-    describe: 'Tasks: put, get, list, cancel, delete, priority',
+    describe: 'Tasks: put, get, list, cancel, delete, priority, move',
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .command(
@@ -202,7 +202,36 @@ export function taskCommands(run: Runner) {
               });
             }),
         )
-        .demandCommand(1, 'Give a task command: put, get, list, cancel, delete or priority'),
+        .command(
+          'move <key>',
+          'Reorder a waiting or queued task within its priority: --front, --back or --before OTHER (a task of the same priority)',
+          (command) =>
+            command
+              .positional('key', keyArg)
+              .option('front', { type: 'boolean', describe: 'Run it first among its priority' })
+              .option('back', { type: 'boolean', describe: 'Run it last among its priority' })
+              .option('before', { type: 'string', describe: 'Run it just before this task' })
+              .conflicts('front', ['back', 'before'])
+              .conflicts('back', 'before')
+              .check((argv) => {
+                if (argv.front !== true && argv.back !== true && argv.before === undefined)
+                  throw new Error('Give one of --front, --back or --before KEY');
+                return true;
+              }),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const placement =
+                argv.before !== undefined
+                  ? { before: argv.before }
+                  : { to: argv.front === true ? ('front' as const) : ('back' as const) };
+              const task = await client.moveTask(argv.key, placement, {
+                signal: session.io.signal,
+              });
+              session.output.info(`${task.key} moved`, { key: task.key, placement, task });
+            }),
+        )
+        .demandCommand(1, 'Give a task command: put, get, list, cancel, delete, priority or move'),
     handler: () => undefined,
   };
 }
