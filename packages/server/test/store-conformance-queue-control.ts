@@ -102,12 +102,10 @@ export function describeQueueControlConformance(engine: StoreEngine): void {
 
     it('moves a task within its priority, writing that task only', async () => {
       const { store } = context();
-      const [a, b, c] = [
-        makeTask({ createdAt: at(1) }),
-        makeTask({ createdAt: at(2) }),
-        makeTask({ createdAt: at(3) }),
-      ];
-      for (const task of [a, b, c]) await store.createTask(task!);
+      const a = makeTask({ createdAt: at(1) });
+      const b = makeTask({ createdAt: at(2) });
+      const c = makeTask({ createdAt: at(3) });
+      for (const task of [a, b, c]) await store.createTask(task);
       const other = makeTask({ priority: 3, createdAt: at(4) });
       await store.createTask(other);
       const order = async (): Promise<string[]> => {
@@ -122,31 +120,31 @@ export function describeQueueControlConformance(engine: StoreEngine): void {
           .map((t) => t.key);
       };
       const seq = await store.lastEventSeq();
-      const front = await store.moveTask(c!.key, { to: 'front' }, at(10));
-      expect(front).toMatchObject({ outcome: 'moved', task: { key: c!.key, state: 'queued' } });
-      expect(await order()).toEqual([c!.key, a!.key, b!.key]);
-      expect((await store.readEvents(seq, 10)).map((e) => e.taskKey)).toEqual([c!.key]);
-      expect((await store.getTask(a!.key))?.queueOrder).toBeUndefined();
+      const front = await store.moveTask(c.key, { to: 'front' }, at(10));
+      expect(front).toMatchObject({ outcome: 'moved', task: { key: c.key, state: 'queued' } });
+      expect(await order()).toEqual([c.key, a.key, b.key]);
+      expect((await store.readEvents(seq, 10)).map((e) => e.taskKey)).toEqual([c.key]);
+      expect((await store.getTask(a.key))?.queueOrder).toBeUndefined();
 
-      expect((await store.moveTask(c!.key, { to: 'back' }, at(11))).outcome).toBe('moved');
-      expect(await order()).toEqual([a!.key, b!.key, c!.key]);
-      expect((await store.moveTask(c!.key, { before: b!.key }, at(12))).outcome).toBe('moved');
-      expect(await order()).toEqual([a!.key, c!.key, b!.key]);
-      expect((await store.moveTask(b!.key, { before: a!.key }, at(13))).outcome).toBe('moved');
-      expect(await order()).toEqual([b!.key, a!.key, c!.key]);
+      expect((await store.moveTask(c.key, { to: 'back' }, at(11))).outcome).toBe('moved');
+      expect(await order()).toEqual([a.key, b.key, c.key]);
+      expect((await store.moveTask(c.key, { before: b.key }, at(12))).outcome).toBe('moved');
+      expect(await order()).toEqual([a.key, c.key, b.key]);
+      expect((await store.moveTask(b.key, { before: a.key }, at(13))).outcome).toBe('moved');
+      expect(await order()).toEqual([b.key, a.key, c.key]);
 
-      expect(await store.moveTask(a!.key, { before: other.key }, at(14))).toEqual({
+      expect(await store.moveTask(a.key, { before: other.key }, at(14))).toEqual({
         outcome: 'other_priority',
         priority: 3,
       });
-      expect(await store.moveTask(a!.key, { before: '0'.repeat(32) }, at(14))).toEqual({
+      expect(await store.moveTask(a.key, { before: '0'.repeat(32) }, at(14))).toEqual({
         outcome: 'before_not_found',
       });
       expect(await store.moveTask('0'.repeat(32), { to: 'front' }, at(14))).toEqual({
         outcome: 'not_found',
       });
-      await store.cancelTask(b!.key, 'test', at(15));
-      expect(await store.moveTask(b!.key, { to: 'front' }, at(16))).toMatchObject({
+      await store.cancelTask(b.key, 'test', at(15));
+      expect(await store.moveTask(b.key, { to: 'front' }, at(16))).toMatchObject({
         outcome: 'wrong_state',
         state: 'cancelled',
       });
