@@ -238,7 +238,7 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     maxBlobBytes: Math.floor(number('maxBlobBytes')),
     leaseMs,
     maxAttempts: Math.floor(number('maxAttempts')),
-    maxClientPriority: Math.floor(options.maxClientPriority ?? DEFAULT_SETTINGS.maxClientPriority),
+    maxClientPriority: clientPriority(options.maxClientPriority),
     compatLeaseMs: number('compatLeaseMs'),
     sessionMaxAgeMs: number('sessionMaxAgeMs'),
     trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
@@ -296,5 +296,16 @@ function retentionSetting(
 function nonNegative(issues: ValidationIssue[], name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0)
     issues.push({ path: `/${name}`, message: `must be 0 or a positive number, not ${value}` });
+  return value;
+}
+
+/** Queue control (issue 12): the owners' priority ceiling, a whole number in -1000..1000. */
+function clientPriority(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_SETTINGS.maxClientPriority;
+  if (!Number.isInteger(value) || Math.abs(value) > 1000)
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `maxClientPriority must be a whole number from -1000 to 1000, not ${value}`,
+    );
   return value;
 }
