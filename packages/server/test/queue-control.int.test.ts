@@ -293,6 +293,36 @@ describe('fair share and maxRunning', () => {
 });
 
 describe('a pause in the store', () => {
+  it('is obeyed by another server process on the same store within a second', async () => {
+    const first = await startTestServer();
+    const storage = await openStorage({ home: first.home });
+    const second = await startServer({ storage, port: 0 });
+    try {
+      const manager = first.users.manager?.token ?? '';
+      const sim = new SimForeman({
+        urls: [second.url],
+        token: first.users.foreman?.token ?? '',
+        id: 'other-process-1',
+        mode: 'hold',
+      });
+      await sim.connect();
+      await api(first.url, '/api/v1/queue/pause', { method: 'POST', token: manager });
+      // The other process learns it by its poll (500 ms).
+      await sleep(1000);
+      const key = await submit(second.url, first.users.alice?.token ?? '');
+      await sleep(1000);
+      expect(sim.assignments).toHaveLength(0);
+      await api(first.url, '/api/v1/queue/resume', { method: 'POST', token: manager });
+      await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000);
+      await sim.close();
+    } finally {
+      await second.close();
+      await storage.store.close();
+      await storage.blobs.close();
+      await first.close();
+    }
+  }, 20_000);
+
   it('survives a server restart', async () => {
     const first = await startTestServer();
     try {

@@ -44,7 +44,7 @@ export class Scheduler {
   readonly index = new QueueIndex({ isHeld: (owner) => this.runningLimits.isAtLimit(owner) });
   /** Queue control (issue 12): users' assigned/running tasks against their maxRunning. */
   readonly runningLimits = new RunningLimits((owner) => {
-    if (this.index.release(owner)) this.requestDispatch();
+    if (this.index.release(owner)) this.capacityFreed();
   });
   private userPolicyTimer: NodeJS.Timeout | undefined;
   /** Queue control (issue 12): the pauses in the store, which hold assignment. */
