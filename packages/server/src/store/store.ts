@@ -126,7 +126,11 @@ export interface Store {
   getTask(key: string): Promise<TaskRecord | undefined>;
   /** Newest first; stable cursor pagination. */
   listTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
-  /** Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler. */
+  /**
+   * Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler.
+   * (A moved task's `queueOrder` is applied by the scheduler's queue index, not here: this
+   * order only pages the snapshot.)
+   */
   listQueuedTasks(
     limit: number,
     after?: { priority: number; createdAt: Date; key: string },
