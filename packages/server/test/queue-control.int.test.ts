@@ -6,6 +6,7 @@ import { makeTask } from './store-fixtures.js';
 import { sleep, submit, until, useSchedulerServer } from './support/scheduler-fixtures.js';
 import { SimForeman } from './support/sim-foreman.js';
 import { startTestServer } from './support/test-server.js';
+import { TIME_SLACK } from '../../../test/support/time-slack.js';
 
 /** Queue control (issue 12): pauses, priority changes, users' limits — real server, real SQLite. */
 const fx = useSchedulerServer({
@@ -28,23 +29,31 @@ const resume = (json?: unknown) =>
   });
 
 describe('queue pause and resume', () => {
-  it('holds 100 queued tasks for 5 s, then resume runs them all', async () => {
-    const paused = await pause();
-    expect(paused.status, paused.text).toBe(200);
-    expect(paused.json).toMatchObject({ isPaused: true, pausedTags: [] });
-    const sim = await foreman({ mode: 'complete', capacity: { cpus: 64, memory: '64G' } });
-    const keys: string[] = [];
-    for (let i = 0; i < 100; i++) keys.push(await submit(fx.server.url, alice()));
-    await sleep(5000);
-    expect(sim.assignments).toHaveLength(0);
-    expect((await fx.server.store.countTasksByState()).queued).toBe(100);
-    const status = await api(fx.server.url, '/api/v1/queue', { token: alice() });
-    expect(status.json).toMatchObject({ isPaused: true, pauses: [{ pausedBy: 'manager' }] });
+  it(
+    'holds 100 queued tasks for 5 s, then resume runs them all',
+    async () => {
+      const paused = await pause();
+      expect(paused.status, paused.text).toBe(200);
+      expect(paused.json).toMatchObject({ isPaused: true, pausedTags: [] });
+      const sim = await foreman({ mode: 'complete', capacity: { cpus: 64, memory: '64G' } });
+      const keys: string[] = [];
+      for (let i = 0; i < 100; i++) keys.push(await submit(fx.server.url, alice()));
+      await sleep(5000);
+      expect(sim.assignments).toHaveLength(0);
+      expect((await fx.server.store.countTasksByState()).queued).toBe(100);
+      const status = await api(fx.server.url, '/api/v1/queue', { token: alice() });
+      expect(status.json).toMatchObject({ isPaused: true, pauses: [{ pausedBy: 'manager' }] });
 
-    expect((await resume()).json).toMatchObject({ isPaused: false, pauses: [] });
-    await until(() => sim.completed.length === 100, 20_000, 'all 100 tasks to finish');
-    expect(new Set(sim.completed)).toEqual(new Set(keys));
-  }, 40_000);
+      expect((await resume()).json).toMatchObject({ isPaused: false, pauses: [] });
+      await until(
+        () => sim.completed.length === 100,
+        20_000 * TIME_SLACK,
+        'all 100 tasks to finish',
+      );
+      expect(new Set(sim.completed)).toEqual(new Set(keys));
+    },
+    40_000 * TIME_SLACK,
+  );
 
   it('a tag pause holds only the tasks requiring that tag', async () => {
     expect((await pause({ tag: 'judge' })).json).toMatchObject({
@@ -58,11 +67,11 @@ describe('queue pause and resume', () => {
     });
     const judged = await submit(fx.server.url, alice(), { requires: ['judge'] });
     const plain = await submit(fx.server.url, alice());
-    await sim.next((m) => m.type === 'task:assign' && m.key === plain, 3000);
+    await sim.next((m) => m.type === 'task:assign' && m.key === plain, 3000 * TIME_SLACK);
     await sleep(1000);
     expect(sim.assignments.map((a) => a.key)).toEqual([plain]);
     await resume({ tag: 'judge' });
-    await sim.next((m) => m.type === 'task:assign' && m.key === judged, 3000);
+    await sim.next((m) => m.type === 'task:assign' && m.key === judged, 3000 * TIME_SLACK);
   });
 
   it('is for managers and admins; a bad tag names its JSON path', async () => {
@@ -98,7 +107,7 @@ describe('task priority changes', () => {
     // One task at a time, so the assignments come in run order.
     const sim = await foreman({ mode: 'complete', runMs: 5, capacity: { cpus: 1, memory: '1G' } });
     await resume();
-    await until(() => sim.completed.length === 3, 5000, 'three tasks');
+    await until(() => sim.completed.length === 3, 5000 * TIME_SLACK, 'three tasks');
     expect(sim.assignments.map((a) => a.key)).toEqual([last, keys[0], keys[1]]);
   });
 
@@ -125,7 +134,7 @@ describe('task priority changes', () => {
     await fx.server.store.cancelTask(urgent, 'test', new Date());
     const sim = await foreman({ mode: 'complete', runMs: 5, capacity: { cpus: 1, memory: '1G' } });
     await resume();
-    await until(() => sim.completed.length === 4, 5000, 'four tasks');
+    await until(() => sim.completed.length === 4, 5000 * TIME_SLACK, 'four tasks');
     expect(sim.assignments.map((x) => x.key)).toEqual([d, c, b, a]);
   });
 
@@ -251,7 +260,7 @@ describe('fair share and maxRunning', () => {
     const sim = await foreman({ mode: 'complete', capacity: { cpus: 4, memory: '4G' } });
     await sleep(200);
     await resume();
-    await until(() => sim.completed.length >= 1000, 30_000, '1000 tasks');
+    await until(() => sim.completed.length >= 1000, 30_000 * TIME_SLACK, '1000 tasks');
     await pause();
     const first = sim.assignments.slice(0, 1000);
     await setUser('alice', { weight: null });
@@ -260,17 +269,25 @@ describe('fair share and maxRunning', () => {
     return first.filter((a) => bobKeys.has(a.key)).length / first.length;
   }
 
-  it('shares assignments equally between two users of weight 1 (within 10%)', async () => {
-    const share = await shareOfBob({ alice: 1, bob: 1 });
-    expect(share).toBeGreaterThan(0.45);
-    expect(share).toBeLessThan(0.55);
-  }, 60_000);
+  it(
+    'shares assignments equally between two users of weight 1 (within 10%)',
+    async () => {
+      const share = await shareOfBob({ alice: 1, bob: 1 });
+      expect(share).toBeGreaterThan(0.45);
+      expect(share).toBeLessThan(0.55);
+    },
+    60_000 * TIME_SLACK,
+  );
 
-  it('shares 1:3 by weight, roughly', async () => {
-    const share = await shareOfBob({ alice: 1, bob: 3 });
-    expect(share).toBeGreaterThan(0.7);
-    expect(share).toBeLessThan(0.8);
-  }, 60_000);
+  it(
+    'shares 1:3 by weight, roughly',
+    async () => {
+      const share = await shareOfBob({ alice: 1, bob: 3 });
+      expect(share).toBeGreaterThan(0.7);
+      expect(share).toBeLessThan(0.8);
+    },
+    60_000 * TIME_SLACK,
+  );
 
   it('assigns no more than maxRunning tasks of a user at once', async () => {
     await setUser('bob', { maxRunning: 2 });
@@ -279,7 +296,7 @@ describe('fair share and maxRunning', () => {
     for (let i = 0; i < 5; i++) bobs.push(await submit(fx.server.url, token('bob')));
     const alices = [];
     for (let i = 0; i < 3; i++) alices.push(await submit(fx.server.url, alice()));
-    await until(() => sim.assignments.length >= 5, 3000, 'five assignments');
+    await until(() => sim.assignments.length >= 5, 3000 * TIME_SLACK, 'five assignments');
     await sleep(500);
     const assigned = new Set(sim.assignments.map((a) => a.key));
     expect(bobs.filter((key) => assigned.has(key))).toHaveLength(2);
@@ -287,78 +304,86 @@ describe('fair share and maxRunning', () => {
     // One of bob's ends: the next one of his is assigned.
     const running = bobs.find((key) => assigned.has(key)) ?? '';
     await fx.server.store.cancelTask(running, 'test', new Date());
-    await until(() => sim.assignments.length >= 6, 3000, 'a third task of bob');
+    await until(() => sim.assignments.length >= 6, 3000 * TIME_SLACK, 'a third task of bob');
     await setUser('bob', { maxRunning: null });
   });
 });
 
 describe('a pause in the store', () => {
-  it('is obeyed by another server process on the same store within a second', async () => {
-    const first = await startTestServer();
-    const storage = await openStorage({ home: first.home });
-    const second = await startServer({ storage, port: 0 });
-    try {
-      const manager = first.users.manager?.token ?? '';
-      const sim = new SimForeman({
-        urls: [second.url],
-        token: first.users.foreman?.token ?? '',
-        id: 'other-process-1',
-        mode: 'hold',
-      });
-      await sim.connect();
-      await api(first.url, '/api/v1/queue/pause', { method: 'POST', token: manager });
-      // The other process learns it by its poll (500 ms).
-      await sleep(1000);
-      const key = await submit(second.url, first.users.alice?.token ?? '');
-      await sleep(1000);
-      expect(sim.assignments).toHaveLength(0);
-      await api(first.url, '/api/v1/queue/resume', { method: 'POST', token: manager });
-      await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000);
-      await sim.close();
-    } finally {
-      await second.close();
-      await storage.store.close();
-      await storage.blobs.close();
-      await first.close();
-    }
-  }, 20_000);
-
-  it('survives a server restart', async () => {
-    const first = await startTestServer();
-    try {
-      const manager = first.users.manager?.token ?? '';
-      const paused = await api(first.url, '/api/v1/queue/pause', {
-        method: 'POST',
-        token: manager,
-      });
-      expect(paused.status).toBe(200);
-      const key = await submit(first.url, first.users.alice?.token ?? '');
-      await first.server.close();
-      // A new server process on the same database and blobs.
+  it(
+    'is obeyed by another server process on the same store within a second',
+    async () => {
+      const first = await startTestServer();
       const storage = await openStorage({ home: first.home });
       const second = await startServer({ storage, port: 0 });
       try {
+        const manager = first.users.manager?.token ?? '';
         const sim = new SimForeman({
           urls: [second.url],
           token: first.users.foreman?.token ?? '',
-          id: 'restart-1',
+          id: 'other-process-1',
           mode: 'hold',
         });
         await sim.connect();
-        const status = await api(second.url, '/api/v1/queue', { token: manager });
-        expect(status.json).toMatchObject({ isPaused: true });
+        await api(first.url, '/api/v1/queue/pause', { method: 'POST', token: manager });
+        // The other process learns it by its poll (500 ms).
+        await sleep(1000);
+        const key = await submit(second.url, first.users.alice?.token ?? '');
         await sleep(1000);
         expect(sim.assignments).toHaveLength(0);
-        await api(second.url, '/api/v1/queue/resume', { method: 'POST', token: manager });
-        await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000);
+        await api(first.url, '/api/v1/queue/resume', { method: 'POST', token: manager });
+        await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000 * TIME_SLACK);
         await sim.close();
       } finally {
         await second.close();
         await storage.store.close();
         await storage.blobs.close();
+        await first.close();
       }
-    } finally {
-      await first.close();
-    }
-  }, 20_000);
+    },
+    20_000 * TIME_SLACK,
+  );
+
+  it(
+    'survives a server restart',
+    async () => {
+      const first = await startTestServer();
+      try {
+        const manager = first.users.manager?.token ?? '';
+        const paused = await api(first.url, '/api/v1/queue/pause', {
+          method: 'POST',
+          token: manager,
+        });
+        expect(paused.status).toBe(200);
+        const key = await submit(first.url, first.users.alice?.token ?? '');
+        await first.server.close();
+        // A new server process on the same database and blobs.
+        const storage = await openStorage({ home: first.home });
+        const second = await startServer({ storage, port: 0 });
+        try {
+          const sim = new SimForeman({
+            urls: [second.url],
+            token: first.users.foreman?.token ?? '',
+            id: 'restart-1',
+            mode: 'hold',
+          });
+          await sim.connect();
+          const status = await api(second.url, '/api/v1/queue', { token: manager });
+          expect(status.json).toMatchObject({ isPaused: true });
+          await sleep(1000);
+          expect(sim.assignments).toHaveLength(0);
+          await api(second.url, '/api/v1/queue/resume', { method: 'POST', token: manager });
+          await sim.next((m) => m.type === 'task:assign' && m.key === key, 3000 * TIME_SLACK);
+          await sim.close();
+        } finally {
+          await second.close();
+          await storage.store.close();
+          await storage.blobs.close();
+        }
+      } finally {
+        await first.close();
+      }
+    },
+    20_000 * TIME_SLACK,
+  );
 });
