@@ -22,3 +22,11 @@ export { readClientEnv, type ClientEnv, type Env } from './options.js';
 export { confValue, readKolejkaConf, type KolejkaConf } from './config/kolejka-conf.js';
 export { resolveClientConfig, type ClientConfig } from './config/resolve-config.js';
 export { mapLimited } from './files/map-limited.js';
+// Queue control (issue 12)
+export type {
+  QueuePause,
+  QueueStatus,
+  RemoteUser,
+  TaskPlacement,
+  UserPolicyChanges,
+} from './queue/queue-operations.js';

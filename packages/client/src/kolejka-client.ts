@@ -1,3 +1,15 @@
+import {
+  getQueueStatus,
+  listUsers,
+  moveTask,
+  setQueuePaused,
+  setTaskPriority,
+  setUserPolicy,
+  type QueueStatus,
+  type RemoteUser,
+  type TaskPlacement,
+  type UserPolicyChanges,
+} from './queue/queue-operations.js';
 import type { ResultSpec, ResultSpecJson, TaskSpec } from '@kolejka/spec';
 import { TokenAuth } from './auth.js';
 import {
@@ -249,6 +261,58 @@ export class KolejkaClient {
     options: ExecuteOptions = {},
   ): Promise<ExecuteResult> {
     return execute(this.#ctx, this.#wait, taskDir, resultDir, options);
+  }
+
+  // Queue control (issue 12)
+
+  /** Whether the queue (or which tags of it) is paused. */
+  getQueueStatus(options: { signal?: AbortSignal } = {}): Promise<QueueStatus> {
+    return getQueueStatus(this.#ctx, options.signal);
+  }
+
+  /** Holds assignment of the whole queue, or of the tasks requiring `tag` (managers, admins). */
+  pauseQueue(options: { tag?: string; signal?: AbortSignal } = {}): Promise<QueueStatus> {
+    return setQueuePaused(this.#ctx, true, options.tag, options.signal);
+  }
+
+  /** Lifts the pause of the whole queue, or of `tag` (managers, admins). */
+  resumeQueue(options: { tag?: string; signal?: AbortSignal } = {}): Promise<QueueStatus> {
+    return setQueuePaused(this.#ctx, false, options.tag, options.signal);
+  }
+
+  /** A waiting or queued task's new priority (owners up to the server's ceiling; managers any). */
+  setTaskPriority(
+    key: string,
+    priority: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteTask> {
+    return setTaskPriority(this.#ctx, key, priority, options.signal);
+  }
+
+  /**
+   * Reorders a waiting or queued task within its priority: `{ to: 'front' | 'back' }` or
+   * `{ before: KEY }` (a task of the same priority; another priority is KOLEJKA_CONFLICT).
+   */
+  moveTask(
+    key: string,
+    placement: TaskPlacement,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteTask> {
+    return moveTask(this.#ctx, key, placement, options.signal);
+  }
+
+  /** Users with their fair-share weight and limits (admins). */
+  listUsers(options: { signal?: AbortSignal } = {}): Promise<RemoteUser[]> {
+    return listUsers(this.#ctx, options.signal);
+  }
+
+  /** Sets a user's fair-share weight and limits; null removes one (admins). */
+  setUserPolicy(
+    username: string,
+    changes: UserPolicyChanges,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteUser> {
+    return setUserPolicy(this.#ctx, username, changes, options.signal);
   }
 
   // Tokens

@@ -19,6 +19,7 @@ import { buildOpenApiDocument, openApiRoutes } from './ops/openapi.js';
 import { settingsRoutes } from './ops/settings-routes.js';
 import { resultRoutes } from './results/result-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
+import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
 
@@ -45,6 +46,8 @@ function builtInModules(services: ServerServices): RouteModule[] {
     compatBlobRoutes(services),
     compatTaskRoutes(services),
     compatQueueRoutes(services),
+    // Queue control (issue 12)
+    queueControlRoutes(services),
   ];
 }
 

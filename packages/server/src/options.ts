@@ -44,6 +44,8 @@ export interface ServerOptions {
   lease?: string | number;
   /** Lost leases after which a task fails. */
   maxAttempts?: number;
+  /** Queue control (issue 12): highest priority an owner may give its own task by PATCH. */
+  maxClientPriority?: number;
   /** Lease of a task taken by an original foreman through `/queue/dequeue/` (e.g. `1H`). */
   compatLease?: string | number;
   /** Life of an original-API session (e.g. `14D`). */
@@ -122,6 +124,7 @@ export const ENV_NAMES: Readonly<Record<keyof ServerOptions, string>> = {
   maxBlobSize: 'KOLEJKA_MAX_BLOB_SIZE',
   lease: 'KOLEJKA_LEASE',
   maxAttempts: 'KOLEJKA_MAX_ATTEMPTS',
+  maxClientPriority: 'KOLEJKA_MAX_CLIENT_PRIORITY',
   compatLease: 'KOLEJKA_COMPAT_LEASE',
   sessionMaxAge: 'KOLEJKA_SESSION_MAX_AGE',
   trustProxy: 'KOLEJKA_TRUST_PROXY',
@@ -149,6 +152,7 @@ export const NUMBER_OPTIONS = new Set<keyof ServerOptions>([
   'port',
   'callbackAttempts',
   'maxAttempts',
+  'maxClientPriority',
   'maxConnectionsPerAddress',
   'loginAttemptsPerMinute',
 ]);
@@ -303,6 +307,7 @@ export async function resolveServerOptions(
   set('maxBlobBytes', bytes(merged.maxBlobSize, 'maxBlobSize'));
   set('leaseMs', milliseconds(merged.lease, 'lease'));
   set('maxAttempts', merged.maxAttempts);
+  set('maxClientPriority', merged.maxClientPriority);
   set('compatLeaseMs', milliseconds(merged.compatLease, 'compatLease'));
   set('sessionMaxAgeMs', milliseconds(merged.sessionMaxAge, 'sessionMaxAge'));
   set('trustProxy', merged.trustProxy);

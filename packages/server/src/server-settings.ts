@@ -51,6 +51,12 @@ export interface ServerSettingsOptions {
   /** A task fails after losing this many leases. Default 3. */
   maxAttempts?: number;
   /**
+   * Queue control (issue 12): the highest priority an owner without a manager role may give
+   * its own task through `PATCH /api/v1/tasks/KEY`. Default 0 (owners may lower a task or
+   * bring it back to normal; raising it above others is a manager's call).
+   */
+  maxClientPriority?: number;
+  /**
    * Lease of a task claimed through the original `/queue/dequeue/`: original foremen never
    * renew, so it must outlast the longest task. Default 1 hour.
    */
@@ -101,6 +107,7 @@ export interface ServerSettings {
   maxBlobBytes: number;
   leaseMs: number;
   maxAttempts: number;
+  maxClientPriority: number;
   compatLeaseMs: number;
   sessionMaxAgeMs: number;
   trustProxy: boolean;
@@ -126,6 +133,7 @@ export const DEFAULT_SETTINGS = {
   maxBlobBytes: 4 * 1024 ** 3,
   leaseMs: 60_000,
   maxAttempts: 3,
+  maxClientPriority: 0,
   compatLeaseMs: 3_600_000,
   sessionMaxAgeMs: 14 * 24 * 3_600_000,
   trustProxy: false,
@@ -230,6 +238,7 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     maxBlobBytes: Math.floor(number('maxBlobBytes')),
     leaseMs,
     maxAttempts: Math.floor(number('maxAttempts')),
+    maxClientPriority: clientPriority(options.maxClientPriority),
     compatLeaseMs: number('compatLeaseMs'),
     sessionMaxAgeMs: number('sessionMaxAgeMs'),
     trustProxy: options.trustProxy ?? DEFAULT_SETTINGS.trustProxy,
@@ -263,6 +272,7 @@ export function describeSettings(settings: ServerSettings): Record<string, unkno
     leaseMs: settings.leaseMs,
     heartbeatIntervalMs: settings.heartbeatIntervalMs,
     maxAttempts: settings.maxAttempts,
+    maxClientPriority: settings.maxClientPriority,
     compatLeaseMs: settings.compatLeaseMs,
     retention: describeRetention(settings.retention),
     maintenanceIntervalMs: settings.maintenanceIntervalMs,
@@ -286,5 +296,16 @@ function retentionSetting(
 function nonNegative(issues: ValidationIssue[], name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0)
     issues.push({ path: `/${name}`, message: `must be 0 or a positive number, not ${value}` });
+  return value;
+}
+
+/** Queue control (issue 12): the owners' priority ceiling, a whole number in -1000..1000. */
+function clientPriority(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_SETTINGS.maxClientPriority;
+  if (!Number.isInteger(value) || Math.abs(value) > 1000)
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `maxClientPriority must be a whole number from -1000 to 1000, not ${value}`,
+    );
   return value;
 }

@@ -89,3 +89,14 @@ describe('applyServerLimits', () => {
     expect(applyServerLimits({}, capped)).toEqual({ workspace: GiB });
   });
 });
+
+describe('maxClientPriority (queue control, issue 12)', () => {
+  it('defaults to 0 and takes a whole number in -1000..1000', async () => {
+    expect(resolveServerSettings().maxClientPriority).toBe(0);
+    expect(resolveServerSettings({ maxClientPriority: 10 }).maxClientPriority).toBe(10);
+    expect(() => resolveServerSettings({ maxClientPriority: 2000 })).toThrow(/maxClientPriority/);
+    const { resolveServerOptions } = await import('../src/options.js');
+    const options = await resolveServerOptions({}, { KOLEJKA_MAX_CLIENT_PRIORITY: '5' });
+    expect(options.settings).toMatchObject({ maxClientPriority: 5 });
+  });
+});

@@ -7,6 +7,7 @@ import { configCommands } from './commands/config-commands.js';
 import { executeCommand } from './commands/execute-command.js';
 import { loginCommand } from './commands/login-command.js';
 import { resultCommands } from './commands/result-commands.js';
+import { queueCommands } from './commands/queue-commands.js';
 import { taskCommands } from './commands/task-commands.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
@@ -68,6 +69,8 @@ export async function runCli(
     .usage(USAGE)
     .command(executeCommand(run))
     .command(taskCommands(run))
+    // Queue control (issue 12)
+    .command(queueCommands(run))
     .command(resultCommands(run))
     .command(blobCommands(run))
     .command(loginCommand(run))

@@ -33,6 +33,8 @@ export const PERMISSIONS = [
   'blob:delete-any',
   /** List foremen, drain and undrain them. */
   'foreman:manage',
+  /** Queue control (issue 12): pause and resume the queue, set any task's priority and place. */
+  'queue:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -46,6 +48,7 @@ export const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
     'blob:read-any',
     'blob:delete-any',
     'foreman:manage',
+    'queue:manage',
   ],
   admin: PERMISSIONS,
 };

@@ -10,6 +10,7 @@ import { foremanCommands } from './foreman-commands.js';
 import { gcBuilder, runGc } from './gc-command.js';
 import { UsageError, writeLine, type CliIo } from './io.js';
 import { serve, serveBuilder } from './serve-command.js';
+import { queueCommands } from './queue-commands.js';
 import { taskCommands } from './task-commands.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -41,7 +42,13 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       serveBuilder,
       (argv) => serve(argv, io),
     )
-    .command('user', 'Manage users: add, passwd, list, remove', userCommands(io, logger))
+    .command(
+      'user',
+      'Manage users: add, passwd, list, remove, weight, limits',
+      userCommands(io, logger),
+    )
+    // Queue control (issue 12)
+    .command('queue', 'Queue control: pause, resume, status [--tag T]', queueCommands(io, logger))
     .command('token', 'Manage API tokens: create, list, revoke', tokenCommands(io, logger))
     .command('task', 'Manage tasks: list, remove, requeue', taskCommands(io, logger))
     .command('foreman', 'Manage foremen: list, drain, undrain', foremanCommands(io, logger))

@@ -55,6 +55,11 @@ export function serveBuilder(yargs: Argv) {
       type: 'number',
       describe: 'A task fails after losing this many leases [env KOLEJKA_MAX_ATTEMPTS, default 3]',
     })
+    .option('max-client-priority', {
+      type: 'number',
+      describe:
+        'Highest priority an owner may give its own task with PATCH /api/v1/tasks/KEY (managers: any) [env KOLEJKA_MAX_CLIENT_PRIORITY, default 0]',
+    })
     .option('compat-lease', {
       type: 'string',
       describe:
@@ -143,7 +148,11 @@ type ServeArgs = Awaited<ReturnType<typeof serveBuilder>['argv']>;
 function flagsOf(argv: ServeArgs): ServerOptions {
   if (argv.port !== undefined && !Number.isInteger(argv.port))
     throw new UsageError('--port must be a whole number');
-  for (const name of ['max-attempts', 'max-connections-per-address'] as const) {
+  for (const name of [
+    'max-attempts',
+    'max-client-priority',
+    'max-connections-per-address',
+  ] as const) {
     const value = argv[name];
     if (value !== undefined && !Number.isInteger(value))
       throw new UsageError(`--${name} must be a whole number`);
@@ -163,6 +172,7 @@ function flagsOf(argv: ServeArgs): ServerOptions {
     maxBlobSize: argv['max-blob-size'],
     lease: argv.lease,
     maxAttempts: argv['max-attempts'],
+    maxClientPriority: argv['max-client-priority'],
     compatLease: argv['compat-lease'],
     sessionMaxAge: argv['session-max-age'],
     trustProxy: argv['trust-proxy'],

@@ -5,6 +5,7 @@ import { ROLES } from '../store/store.js';
 import { table, writeLine, type CliIo } from './io.js';
 import { readNewPassword } from '@kolejka/cli-kit/prompt';
 import { withStorage, withStorageFlags } from './storage-options.js';
+import { withUserPolicyCommands } from './user-policy-commands.js';
 
 /** Django's user name rule: letters, digits and @ . + - _, at most 150. */
 export function checkUsername(name: string): string {
@@ -21,7 +22,8 @@ const date = (value: Date): string => value.toISOString().replace(/\.\d{3}Z$/, '
 
 export function userCommands(io: CliIo, logger: Logger) {
   return (yargs: Argv) =>
-    withStorageFlags(yargs)
+    // Queue control (issue 12): `user weight` and `user limits`.
+    withUserPolicyCommands(withStorageFlags(yargs), io, logger)
       .command(
         'add <name>',
         'Create a user with one or more roles (client, processor, inspector, manager, admin)',
@@ -121,5 +123,5 @@ export function userCommands(io: CliIo, logger: Logger) {
           writeLine(io.stdout, `user ${argv.name} removed`);
         },
       )
-      .demandCommand(1, 'Give a user command: add, passwd, list or remove');
+      .demandCommand(1, 'Give a user command: add, passwd, list, remove, weight or limits');
 }

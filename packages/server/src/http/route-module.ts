@@ -82,7 +82,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   416: 'Range not satisfiable',
   406: 'The endpoint cannot answer in the accepted format',
   426: 'A WebSocket upgrade is required',
-  429: 'Too many attempts: wait the Retry-After seconds',
+  429: 'Too many attempts (wait the Retry-After seconds) or over a per-user limit (the message names it)',
   507: "No space left on the server's disk (the message names the cause, e.g. ENOSPC)",
   503: 'Unavailable',
 };

@@ -8,6 +8,7 @@ import {
   type OpenApiPaths,
   type RouteModule,
 } from '../http/route-module.js';
+import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
 const { ref } = doc;
@@ -256,6 +257,7 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
       { name: 'tasks' },
       { name: 'results' },
       { name: 'queue' },
+      { name: 'users', description: "Users' fair-share weights and limits (admins)" },
       { name: 'foremen', description: 'The push channel of foremen, and their administration' },
       { name: 'events', description: 'Task state changes pushed to clients' },
       { name: 'compat', description: 'The original Kolejka API, for its client and foreman' },
@@ -263,7 +265,8 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
     ],
     paths,
     components: {
-      schemas: COMPONENT_SCHEMAS,
+      // Queue control (issue 12) adds its own schemas.
+      schemas: { ...COMPONENT_SCHEMAS, ...QUEUE_CONTROL_SCHEMAS },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/tokens' },
         session: { type: 'apiKey', in: 'cookie', name: 'sessionid' },

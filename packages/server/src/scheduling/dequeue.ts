@@ -35,6 +35,11 @@ export async function dequeueTasks(
   principal: Principal,
   request: DequeueRequest,
 ): Promise<TaskRecord[]> {
+  // Queue control (issue 12): original foremen obey the pauses too (read per request: a
+  // dequeue is rare next to the push scheduler, and this way it is never stale).
+  const pauses = await ports.store.listQueuePauses();
+  if (pauses.some((pause) => pause.tag === undefined)) return [];
+  const pausedTags = new Set(pauses.map((pause) => pause.tag));
   const now = ports.clock();
   const leaseExpiresAt = new Date(now.getTime() + ports.settings.compatLeaseMs);
   const chosen: TaskRecord[] = [];
@@ -48,6 +53,7 @@ export async function dequeueTasks(
       scanned++;
       after = { priority: task.priority, createdAt: task.createdAt, key: task.key };
       const spec = parseTask(task.spec);
+      if (spec.requires.some((tag) => pausedTags.has(tag))) continue;
       const match = matchTask(
         { requires: spec.requires, limits: spec.limits, exclusive: spec.exclusive === true },
         {

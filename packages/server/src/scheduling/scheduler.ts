@@ -7,7 +7,9 @@ import { attemptOutcome } from './attempt-outcome.js';
 import type { ForemanSession, HeldTask } from './foreman-session.js';
 import { ForemenPool } from './foremen-pool.js';
 import { startLeaseReaper, type LeaseReaper } from './lease-reaper.js';
-import { QueueIndex, runsBefore, type QueuedTask, type Shape } from './queue-index.js';
+import { QueuePauses } from './queue-pauses.js';
+import { QueueIndex, type QueuedTask, type Shape } from './queue-index.js';
+import { RunningLimits } from './running-limits.js';
 import { RejectionBackoff } from './rejection-backoff.js';
 
 export interface SchedulerOptions {
@@ -20,6 +22,9 @@ export interface SchedulerOptions {
   /** This process's id, for logs. Default: a random one. */
   serverId?: string;
 }
+
+/** How often users' weights and limits are read again (they change rarely, by an admin). */
+const USER_POLICY_POLL_MS = 2000;
 
 /** Claims issued before a dispatch pass waits for them (and so yields to I/O). */
 const ASSIGNMENTS_PER_TURN = 64;
@@ -36,7 +41,14 @@ export class Scheduler {
   readonly serverId: string;
   /** The foremen matched against (sessions join and leave it through `foremen/`). */
   readonly foremen = new ForemenPool(() => this.foremenChanged());
-  readonly index = new QueueIndex();
+  readonly index = new QueueIndex({ isHeld: (owner) => this.runningLimits.isAtLimit(owner) });
+  /** Queue control (issue 12): users' assigned/running tasks against their maxRunning. */
+  readonly runningLimits = new RunningLimits((owner) => {
+    if (this.index.release(owner)) this.capacityFreed();
+  });
+  private userPolicyTimer: NodeJS.Timeout | undefined;
+  /** Queue control (issue 12): the pauses in the store, which hold assignment. */
+  readonly pauses: QueuePauses;
   private readonly store: Store;
   private readonly settings: SchedulerOptions['settings'];
   private readonly logger: Logger;
@@ -64,12 +76,19 @@ export class Scheduler {
     this.feed = options.feed;
     this.feed.subscribe((events) => this.onEvents(events));
     this.backoff = new RejectionBackoff((key) => void this.readmit(key));
+    this.pauses = new QueuePauses(
+      this.store,
+      () => this.capacityFreed(),
+      this.logger.child({ component: 'pauses' }),
+    );
   }
 
   /** Reads the queue, then follows the event log; starts lease expiry. */
   async start(): Promise<void> {
     if (this.isStarted || this.isClosed) return;
     this.isStarted = true;
+    await this.pauses.start();
+    await this.startUserPolicies();
     const seq = await this.store.lastEventSeq();
     let after: { priority: number; createdAt: Date; key: string } | undefined;
     for (;;) {
@@ -94,11 +113,53 @@ export class Scheduler {
     if (this.isClosed) return;
     this.isClosed = true;
     this.backoff.close();
-    await Promise.all([this.feed.close(), this.reaper?.close(), this.dispatching]);
+    clearInterval(this.userPolicyTimer);
+    await Promise.all([
+      this.feed.close(),
+      this.reaper?.close(),
+      this.pauses.close(),
+      this.dispatching,
+    ]);
   }
 
   get isRunning(): boolean {
     return this.isStarted && !this.isClosed;
+  }
+
+  // Fair share and per-user limits (issue 12) ------------------------------------------------
+
+  /**
+   * Users' weights and maxRunning are read now and then every USER_POLICY_POLL_MS (an admin
+   * change reaches every server process within that; the process that made it refreshes at
+   * once), and the tasks already assigned or running are counted against the limits.
+   */
+  private async startUserPolicies(): Promise<void> {
+    await this.refreshUserPolicies();
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.listTasks({ states: ['assigned', 'running'] }, 1000, cursor);
+      for (const task of page.items) this.runningLimits.hold(task.owner, task.key);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    this.userPolicyTimer = setInterval(() => void this.refreshUserPolicies(), USER_POLICY_POLL_MS);
+    this.userPolicyTimer.unref();
+  }
+
+  /** Reads every user's weight and maxRunning from the store. */
+  async refreshUserPolicies(): Promise<void> {
+    try {
+      const users = await this.store.listUsers();
+      const weights = new Map<string, number>();
+      const limits = new Map<string, number>();
+      for (const user of users) {
+        if (user.weight !== undefined) weights.set(user.username, user.weight);
+        if (user.maxRunning !== undefined) limits.set(user.username, user.maxRunning);
+      }
+      this.index.fairShare.setWeights(weights);
+      this.runningLimits.setLimits(limits);
+    } catch (error) {
+      this.logger.warn('could not read user weights and limits', { error: String(error) });
+    }
   }
 
   // Capacity and holdings ----------------------------------------------------------------------
@@ -177,18 +238,19 @@ export class Scheduler {
    */
   private async dispatchPass(): Promise<void> {
     let claims: Promise<void>[] = [];
-    while (this.isRunning) {
+    while (this.isRunning && !this.pauses.isQueuePaused) {
       const available = this.foremen.available();
       if (available.length === 0) break;
       const heads: QueuedTask[] = [];
       for (const shape of this.index.shapes()) {
         if (shape.blockedAtEpoch === this.capacityEpoch) continue;
         if (shape.unschedulableReason !== undefined) continue;
+        if (this.pauses.holds(shape.requirements.requires)) continue;
         const head = this.index.head(shape);
         if (head !== undefined) heads.push(head);
       }
       if (heads.length === 0) break;
-      heads.sort((a, b) => (runsBefore(a, b) ? -1 : 1));
+      heads.sort((a, b) => (this.index.runsFirst(a, b) ? -1 : 1));
       let assigned: QueuedTask | undefined;
       for (const head of heads) {
         const pick = this.pick(head.shape, available);
@@ -231,7 +293,8 @@ export class Scheduler {
     match: Extract<Match, { fits: true }>,
   ): Promise<void> {
     const key = head.key;
-    this.index.remove(key);
+    this.index.take(key);
+    this.runningLimits.hold(head.owner, key);
     const now = this.clock();
     const leaseExpiresAt = new Date(now.getTime() + this.settings.leaseMs);
     const held: HeldTask = {
@@ -253,6 +316,7 @@ export class Scheduler {
       this.logger.warn('claim failed', { task: key, error: (error as Error).message });
     }
     if (claimed === undefined) {
+      this.runningLimits.drop(head.owner, key);
       session.drop(key);
       if (this.holders.get(key) === session) this.holders.delete(key);
       // The store failed: the task (still queued there) is offered again after a pause.
@@ -313,13 +377,20 @@ export class Scheduler {
     let isQueueGrown = false;
     for (const event of events) {
       const key = event.taskKey;
+      this.runningLimits.follow(event);
       this.checkHolder(event);
       if (event.state !== 'queued' || event.isDeleted === true) {
         this.index.remove(key);
         if (event.isDeleted === true || event.state !== 'assigned') this.backoff.forget(key);
         continue;
       }
-      if (this.index.has(key) || this.backoff.isParked(key)) continue;
+      if (this.backoff.isParked(key)) continue;
+      // Queue control (issue 12): a queued event of a task already indexed is a change of
+      // its place (a new priority, a move): it is read again and re-placed.
+      if (this.index.has(key)) {
+        if (await this.replace(key)) isQueueGrown = true;
+        continue;
+      }
       if (await this.admit(key)) isQueueGrown = true;
     }
     if (isQueueGrown) this.requestDispatch();
@@ -336,6 +407,21 @@ export class Scheduler {
     else if (shape.unschedulableReason !== undefined)
       await this.store.setQueuedReason([key], shape.unschedulableReason);
     return true;
+  }
+
+  /** Re-reads an indexed task and puts it back at its (changed) place. */
+  private async replace(key: string): Promise<boolean> {
+    const task = await this.store.getTask(key);
+    const entry = this.index.get(key);
+    if (entry === undefined) return false;
+    if (task?.state !== 'queued') {
+      this.index.remove(key);
+      return false;
+    }
+    if (entry.priority === task.priority && entry.order === (task.queueOrder ?? entry.createdAtMs))
+      return false;
+    this.index.remove(key);
+    return this.admit(key);
   }
 
   private async readmit(key: string): Promise<void> {

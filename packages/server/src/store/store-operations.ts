@@ -88,6 +88,15 @@ export const STORE_OPERATIONS = {
   getForeman: read('read a foreman'),
   listForemen: read('list foremen'),
   updateForeman: write('update a foreman'),
+
+  // Queue control (issue 12)
+  pauseQueue: write('pause the queue'),
+  resumeQueue: write('resume the queue'),
+  listQueuePauses: read('list queue pauses'),
+  setTaskPriority: write('change a task priority'),
+  setUserQueuePolicy: write('set a user queue policy'),
+  moveTask: write('move a task'),
+  countTasksOf: read('count tasks of a user'),
 } as const satisfies Record<StoreOperationName, StoreOperation>;
 
 /** What an engine function answers: the value itself (`sync`, better-sqlite3) or a promise. */

@@ -14,6 +14,13 @@ export interface UserRecord {
   /** scrypt hash in the form `scrypt$N$r$p$salt$hash` (base64 parts); absent = no password login. */
   passwordHash?: string;
   createdAt: Date;
+  // Queue control (issue 12): fair share and per-user limits, set by an admin -----------------
+  /** Share of the foremen against other users queued at the same priority. Absent = 1. */
+  weight?: number;
+  /** Tasks of the user in `assigned`/`running` beyond which none is assigned. Absent = no limit. */
+  maxRunning?: number;
+  /** Tasks of the user in `waiting`/`queued` beyond which a submission is refused. Absent = no limit. */
+  maxQueued?: number;
 }
 
 export interface TokenRecord {
@@ -82,6 +89,12 @@ export interface TaskRecord {
   assignedAt?: Date;
   startedAt?: Date;
   finishedAt?: Date;
+  /**
+   * Queue control (issue 12): the task's place among tasks of its priority, set by a move
+   * (`moveTask`); absent = its `createdAt` in milliseconds. The scheduler runs priority desc,
+   * then this asc, then key.
+   */
+  queueOrder?: number;
 }
 
 export interface ResultRecord {
@@ -174,4 +187,36 @@ export interface ExpiredLease {
   previousAssignee?: string;
   /** `requeued` with attempt kept (the next claim increments it), or `failed` when `lostCount` reached `maxAttempts`. */
   outcome: 'requeued' | 'failed';
+}
+
+// Queue control (issue 12) ----------------------------------------------------------------------
+
+/** A hold on assignment: of the whole queue, or of the tasks that require one tag. */
+export interface QueuePauseRecord {
+  /** The tag whose tasks are held (those whose spec `requires` it); absent = the whole queue. */
+  tag?: string;
+  pausedBy: string;
+  pausedAt: Date;
+}
+
+/** Where `moveTask` puts a task among the waiting and queued tasks of its priority. */
+export type TaskPlacement = { to: 'front' | 'back' } | { before: string };
+
+export type MoveOutcome =
+  | { outcome: 'moved'; task: TaskRecord }
+  | { outcome: 'not_found' }
+  /** The task (or `before`) is not waiting or queued. */
+  | { outcome: 'wrong_state'; key: string; state: TaskRecord['state'] }
+  /** `before` names a task of another priority. */
+  | { outcome: 'other_priority'; priority: number }
+  /** `before` names no task. */
+  | { outcome: 'before_not_found' }
+  /** No number fits between the neighbours any more (after ~50 moves into one gap). */
+  | { outcome: 'no_room' };
+
+/** What `setUserQueuePolicy` may change; `null` removes a limit (back to the default). */
+export interface UserQueuePolicyChanges {
+  weight?: number | null;
+  maxRunning?: number | null;
+  maxQueued?: number | null;
 }

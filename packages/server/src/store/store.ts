@@ -5,16 +5,20 @@ import type {
   FinishOutcome,
   ForemanChanges,
   ForemanRecord,
+  MoveOutcome,
   Page,
+  QueuePauseRecord,
   ReferenceRecord,
   ResultRecord,
   Role,
   SessionRecord,
   TaskEvent,
   TaskFilter,
+  TaskPlacement,
   TaskRecord,
   TaskState,
   TokenRecord,
+  UserQueuePolicyChanges,
   UserRecord,
 } from './store-records.js';
 
@@ -122,7 +126,11 @@ export interface Store {
   getTask(key: string): Promise<TaskRecord | undefined>;
   /** Newest first; stable cursor pagination. */
   listTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
-  /** Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler. */
+  /**
+   * Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler.
+   * (A moved task's `queueOrder` is applied by the scheduler's queue index, not here: this
+   * order only pages the snapshot.)
+   */
   listQueuedTasks(
     limit: number,
     after?: { priority: number; createdAt: Date; key: string },
@@ -208,6 +216,33 @@ export interface Store {
   listForemen(): Promise<ForemanRecord[]>;
   /** Applies the changes (and `updatedAt` = `now`); undefined when there is no such foreman. */
   updateForeman(id: string, changes: ForemanChanges, now: Date): Promise<ForemanRecord | undefined>;
+
+  // Queue control (issue 12) ------------------------------------------------------------------
+  /**
+   * Holds assignment of the whole queue (no `tag`) or of the tasks requiring `pause.tag`.
+   * Returns false (keeping the first record) when that pause exists already.
+   */
+  pauseQueue(pause: QueuePauseRecord): Promise<boolean>;
+  /** Lifts the pause of the whole queue (no tag) or of one tag; returns whether there was one. */
+  resumeQueue(tag?: string): Promise<boolean>;
+  /** Every pause in force, the whole-queue one first, then by tag. */
+  listQueuePauses(): Promise<QueuePauseRecord[]>;
+  /**
+   * A `waiting` or `queued` task's new priority (and `updatedAt` = `now`), with an event of its
+   * (unchanged) state so that schedulers re-place it. `undefined` when the task is missing or
+   * in another state.
+   */
+  setTaskPriority(key: string, priority: number, now: Date): Promise<TaskRecord | undefined>;
+  /**
+   * Moves a `waiting` or `queued` task among those of its priority: to the front, the back,
+   * or just before another of the same priority; writes that task only (a new `queueOrder`,
+   * `updatedAt` = `now`) with an event of its unchanged state, so schedulers re-place it.
+   */
+  moveTask(key: string, placement: TaskPlacement, now: Date): Promise<MoveOutcome>;
+  /** Sets or removes (null) a user's weight and limits; false when there is no such user. */
+  setUserQueuePolicy(username: string, changes: UserQueuePolicyChanges): Promise<boolean>;
+  /** How many tasks of `owner` are in any of `states` (the per-user limits). */
+  countTasksOf(owner: string, states: TaskState[]): Promise<number>;
 
   /** Idempotent; releases connections and handles. Pending `waitForChange` calls resolve; other calls then fail with KOLEJKA_UNAVAILABLE. */
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import {
 } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
 import { TERMINAL_TASK_STATES, type TaskRecord } from '../store/store.js';
+import { assertBelowQueuedLimit } from '../queue-control/queued-limit.js';
 import { mayDeleteTask, taskNotFound, visibleTask } from './task-access.js';
 import { parseTaskQuery } from './task-queries.js';
 import { submitTask, type SubmitPorts } from './task-submission.js';
@@ -70,6 +71,8 @@ function register(router: Router, ports: TaskRoutePorts): void {
       ]);
     }
     const priority = parsePriority(body.priority);
+    // Queue control (issue 12): the owner's maxQueued (429 when over).
+    await assertBelowQueuedLimit(ports.store, principal.username);
     const record = await withIssuesUnder('/task', 'task request', () =>
       submitTask(ports, principal, body.task, priority === undefined ? {} : { priority }),
     );
@@ -136,7 +139,7 @@ const PATHS: OpenApiPaths = {
       requestBody: doc.body(doc.ref('TaskRequest')),
       responses: {
         '201': doc.json(doc.ref('Task'), 'Queued'),
-        ...doc.errors(400, 401, 403, 413, 415),
+        ...doc.errors(400, 401, 403, 413, 415, 429),
       },
     },
     get: {

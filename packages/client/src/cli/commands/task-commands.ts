@@ -39,7 +39,7 @@ function states(values: readonly string[] | undefined): TaskState[] | undefined 
 export function taskCommands(run: Runner) {
   return {
     command: 'task <command>',
-    describe: 'Tasks: put, get, list, cancel, delete',
+    describe: 'Tasks: put, get, list, cancel, delete, priority, move',
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .command(
@@ -179,7 +179,59 @@ export function taskCommands(run: Runner) {
               session.output.info(`${argv.key} deleted`, { key: argv.key, deleted: true });
             }),
         )
-        .demandCommand(1, 'Give a task command: put, get, list, cancel or delete'),
+        // Queue control (issue 12)
+        .command(
+          'priority <key> <priority>',
+          "Change a waiting or queued task's priority (owners up to the server's maxClientPriority; managers any)",
+          (command) =>
+            command.positional('key', keyArg).positional('priority', {
+              type: 'number',
+              demandOption: true,
+              describe: 'New priority, -1000..1000 (higher runs first)',
+            }),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const task = await client.setTaskPriority(argv.key, argv.priority, {
+                signal: session.io.signal,
+              });
+              session.output.info(`${task.key} priority ${task.priority}`, {
+                key: task.key,
+                priority: task.priority,
+                task,
+              });
+            }),
+        )
+        .command(
+          'move <key>',
+          'Reorder a waiting or queued task within its priority: --front, --back or --before OTHER (a task of the same priority)',
+          (command) =>
+            command
+              .positional('key', keyArg)
+              .option('front', { type: 'boolean', describe: 'Run it first among its priority' })
+              .option('back', { type: 'boolean', describe: 'Run it last among its priority' })
+              .option('before', { type: 'string', describe: 'Run it just before this task' })
+              .conflicts('front', ['back', 'before'])
+              .conflicts('back', 'before')
+              .check((argv) => {
+                if (argv.front !== true && argv.back !== true && argv.before === undefined)
+                  throw new Error('Give one of --front, --back or --before KEY');
+                return true;
+              }),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const placement =
+                argv.before !== undefined
+                  ? { before: argv.before }
+                  : { to: argv.front === true ? ('front' as const) : ('back' as const) };
+              const task = await client.moveTask(argv.key, placement, {
+                signal: session.io.signal,
+              });
+              session.output.info(`${task.key} moved`, { key: task.key, placement, task });
+            }),
+        )
+        .demandCommand(1, 'Give a task command: put, get, list, cancel, delete, priority or move'),
     handler: () => undefined,
   };
 }

@@ -18,6 +18,7 @@ import type {
   ReferenceDoc,
   ResultDoc,
   SessionDoc,
+  QueuePauseDoc,
   TaskDoc,
   TokenDoc,
   UserDoc,
@@ -35,6 +36,8 @@ export interface MongoCollections {
   events: Collection<EventDoc>;
   counters: Collection<CounterDoc>;
   foremen: Collection<ForemanDoc>;
+  // Queue control (issue 12)
+  queuePauses: Collection<QueuePauseDoc>;
 }
 
 /** Indexes created at open (createIndexes is idempotent for identical definitions). */
@@ -65,11 +68,15 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
     { key: { assignee: 1, createdAt: -1, _id: -1 }, name: 'by_assignee_created' },
     { key: { state: 1, leaseExpiresAt: 1 }, name: 'by_state_lease' },
     { key: { fileHashes: 1 }, name: 'by_file_hash' },
+    // Queue control (issue 12): the per-user limits count a user's tasks by state.
+    { key: { owner: 1, state: 1 }, name: 'by_owner_state' },
   ],
   results: [{ key: { fileHashes: 1 }, name: 'by_file_hash' }],
   events: [{ key: { at: 1 }, name: 'by_time' }],
   counters: [],
   foremen: [],
+  // Queue control (issue 12)
+  queuePauses: [],
 };
 
 export interface MongoDatabaseOptions {
@@ -104,6 +111,7 @@ export class MongoDatabase {
       events: db.collection<EventDoc>('events'),
       counters: db.collection<CounterDoc>('counters'),
       foremen: db.collection<ForemanDoc>('foremen'),
+      queuePauses: db.collection<QueuePauseDoc>('queue_pauses'),
     };
   }
 

@@ -79,7 +79,7 @@ function present<T extends object, K extends keyof T>(
 export const userFromDoc = (doc: UserDoc): UserRecord => ({
   username: doc._id,
   roles: [...doc.roles],
-  ...present(doc, ['passwordHash']),
+  ...present(doc, ['passwordHash', 'weight', 'maxRunning', 'maxQueued']),
   createdAt: doc.createdAt,
 });
 
@@ -126,6 +126,7 @@ export const taskFromDoc = (doc: TaskDoc): TaskRecord => ({
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
   ...present(doc, ['assignedAt', 'startedAt', 'finishedAt']),
+  ...present(doc, ['queueOrder']),
 });
 
 export const resultFromDoc = (doc: ResultDoc): ResultRecord => ({
@@ -156,3 +157,12 @@ export const foremanFromDoc = (doc: ForemanDoc): ForemanRecord => ({
   isDraining: doc.isDraining,
   updatedAt: doc.updatedAt,
 });
+
+// Queue control (issue 12) ----------------------------------------------------------------------
+
+/** One queue pause; `_id` is its scope ('' = the whole queue, else the tag). */
+export interface QueuePauseDoc {
+  _id: string;
+  pausedBy: string;
+  pausedAt: Date;
+}

@@ -20,6 +20,9 @@ export interface UserRow {
   roles: string;
   password_hash: string | null;
   created_at: number;
+  weight?: number | null;
+  max_running?: number | null;
+  max_queued?: number | null;
 }
 
 export interface TokenRow {
@@ -70,6 +73,7 @@ export interface TaskRow {
   assigned_at: number | null;
   started_at: number | null;
   finished_at: number | null;
+  queue_order?: number | null;
 }
 
 export interface ResultRow {
@@ -117,6 +121,9 @@ export const userFromRow = (row: UserRow): UserRecord => ({
   roles: JSON.parse(row.roles) as Role[],
   ...optional('passwordHash', row.password_hash),
   createdAt: date(row.created_at),
+  ...optional('weight', row.weight ?? null),
+  ...optional('maxRunning', row.max_running ?? null),
+  ...optional('maxQueued', row.max_queued ?? null),
 });
 
 export const tokenFromRow = (row: TokenRow): TokenRecord => ({
@@ -167,6 +174,7 @@ export const taskFromRow = (row: TaskRow): TaskRecord => ({
   ...optionalDate('assignedAt', row.assigned_at),
   ...optionalDate('startedAt', row.started_at),
   ...optionalDate('finishedAt', row.finished_at),
+  ...optional('queueOrder', row.queue_order ?? null),
 });
 
 export const resultFromRow = (row: ResultRow): ResultRecord => ({

@@ -152,6 +152,25 @@ CREATE TABLE foremen (
     version: 2,
     sql: `ALTER TABLE events ADD COLUMN reason TEXT;`,
   },
+  {
+    // Queue control (issue 12): pauses every server process obeys (scope '' = the whole
+    // queue, else a tag), per-user fair-share weight and limits, and a count of a user's tasks
+    // by state for those limits.
+    version: 3,
+    sql: `
+CREATE TABLE queue_pauses (
+  scope TEXT PRIMARY KEY,
+  paused_by TEXT NOT NULL,
+  paused_at INTEGER NOT NULL
+) STRICT;
+ALTER TABLE users ADD COLUMN weight REAL;
+ALTER TABLE users ADD COLUMN max_running INTEGER;
+ALTER TABLE users ADD COLUMN max_queued INTEGER;
+CREATE INDEX tasks_by_owner_state ON tasks (owner, state);
+-- A moved task's place among its priority (NULL: its created_at).
+ALTER TABLE tasks ADD COLUMN queue_order REAL;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

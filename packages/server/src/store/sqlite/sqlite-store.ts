@@ -11,6 +11,7 @@ import { SqliteDb, type SqliteSynchronous } from './sqlite-db.js';
 import * as events from './sqlite-events.js';
 import * as foremen from './sqlite-foremen.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
+import * as queueControl from './sqlite-queue-control.js';
 import * as tasks from './sqlite-tasks.js';
 import * as transitions from './sqlite-transitions.js';
 import { SqliteWriteBatch, type WriteBatchStats } from './sqlite-write-batch.js';
@@ -26,6 +27,7 @@ const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
   ...foremen,
   ...tasks,
   ...transitions,
+  ...queueControl,
 };
 
 export interface SqliteStoreOptions {
