@@ -3,6 +3,7 @@ import { describeAccountConformance } from './store-conformance-accounts.js';
 import { describeBlobConformance } from './store-conformance-blobs.js';
 import { describeEventConformance } from './store-conformance-events.js';
 import { describeLifecycleConformance } from './store-conformance-lifecycle.js';
+import { describeScheduleConformance } from './store-conformance-schedules.js';
 import { describeTaskConformance } from './store-conformance-tasks.js';
 import type { StoreEngine } from './store-fixtures.js';
 
@@ -19,5 +20,6 @@ export function describeStoreConformance(engine: StoreEngine): void {
     describeTaskConformance(engine);
     describeLifecycleConformance(engine);
     describeEventConformance(engine);
+    describeScheduleConformance(engine);
   });
 }

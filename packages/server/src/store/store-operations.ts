@@ -88,6 +88,13 @@ export const STORE_OPERATIONS = {
   getForeman: read('read a foreman'),
   listForemen: read('list foremen'),
   updateForeman: write('update a foreman'),
+
+  createSchedule: write('create a schedule'),
+  getSchedule: read('read a schedule'),
+  listSchedules: read('list schedules'),
+  updateSchedule: write('update a schedule'),
+  deleteSchedule: write('delete a schedule'),
+  fireSchedule: write('fire a schedule'),
 } as const satisfies Record<StoreOperationName, StoreOperation>;
 
 /** What an engine function answers: the value itself (`sync`, better-sqlite3) or a promise. */

@@ -82,6 +82,8 @@ export interface TaskRecord {
   assignedAt?: Date;
   startedAt?: Date;
   finishedAt?: Date;
+  /** The schedule whose firing created the task (schedules, issue 12). */
+  schedule?: string;
 }
 
 export interface ResultRecord {

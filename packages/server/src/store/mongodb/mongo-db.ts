@@ -17,6 +17,7 @@ import type {
   ForemanDoc,
   ReferenceDoc,
   ResultDoc,
+  ScheduleDoc,
   SessionDoc,
   TaskDoc,
   TokenDoc,
@@ -35,6 +36,7 @@ export interface MongoCollections {
   events: Collection<EventDoc>;
   counters: Collection<CounterDoc>;
   foremen: Collection<ForemanDoc>;
+  schedules: Collection<ScheduleDoc>;
 }
 
 /** Indexes created at open (createIndexes is idempotent for identical definitions). */
@@ -70,6 +72,11 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
   events: [{ key: { at: 1 }, name: 'by_time' }],
   counters: [],
   foremen: [],
+  schedules: [
+    { key: { createdAt: 1, _id: 1 }, name: 'by_created' },
+    { key: { owner: 1, createdAt: 1, _id: 1 }, name: 'by_owner_created' },
+    { key: { fileHashes: 1 }, name: 'by_file_hash' },
+  ],
 };
 
 export interface MongoDatabaseOptions {
@@ -104,6 +111,7 @@ export class MongoDatabase {
       events: db.collection<EventDoc>('events'),
       counters: db.collection<CounterDoc>('counters'),
       foremen: db.collection<ForemanDoc>('foremen'),
+      schedules: db.collection<ScheduleDoc>('schedules'),
     };
   }
 

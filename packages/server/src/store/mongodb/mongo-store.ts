@@ -8,6 +8,7 @@ import { MongoChangeWatcher } from './mongo-change-watcher.js';
 import { mapMongoError, MongoDatabase } from './mongo-db.js';
 import * as events from './mongo-events.js';
 import * as foremen from './mongo-foremen.js';
+import * as schedules from './mongo-schedules.js';
 import * as tasks from './mongo-tasks.js';
 import * as transitions from './mongo-transitions.js';
 
@@ -22,6 +23,7 @@ const MONGO_FUNCTIONS: EngineFunctions<MongoDatabase, 'async'> = {
   ...foremen,
   ...tasks,
   ...transitions,
+  ...schedules,
 };
 
 export interface MongoStoreOptions {

@@ -70,6 +70,7 @@ export interface TaskRow {
   assigned_at: number | null;
   started_at: number | null;
   finished_at: number | null;
+  schedule_id: string | null;
 }
 
 export interface ResultRow {
@@ -167,6 +168,7 @@ export const taskFromRow = (row: TaskRow): TaskRecord => ({
   ...optionalDate('assignedAt', row.assigned_at),
   ...optionalDate('startedAt', row.started_at),
   ...optionalDate('finishedAt', row.finished_at),
+  ...optional('schedule', row.schedule_id),
 });
 
 export const resultFromRow = (row: ResultRow): ResultRecord => ({
