@@ -22,3 +22,8 @@ export { readClientEnv, type ClientEnv, type Env } from './options.js';
 export { confValue, readKolejkaConf, type KolejkaConf } from './config/kolejka-conf.js';
 export { resolveClientConfig, type ClientConfig } from './config/resolve-config.js';
 export { mapLimited } from './files/map-limited.js';
+export type {
+  AddScheduleOptions,
+  AddScheduleResult,
+  RemoteSchedule,
+} from './schedules/schedule-operations.js';

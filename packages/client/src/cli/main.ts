@@ -7,6 +7,7 @@ import { configCommands } from './commands/config-commands.js';
 import { executeCommand } from './commands/execute-command.js';
 import { loginCommand } from './commands/login-command.js';
 import { resultCommands } from './commands/result-commands.js';
+import { scheduleCommands } from './commands/schedule-commands.js';
 import { taskCommands } from './commands/task-commands.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
@@ -69,6 +70,7 @@ export async function runCli(
     .command(executeCommand(run))
     .command(taskCommands(run))
     .command(resultCommands(run))
+    .command(scheduleCommands(run))
     .command(blobCommands(run))
     .command(loginCommand(run))
     .command(configCommands(run, options.etcDir))

@@ -6,7 +6,7 @@ import { describeNetworkError, isConnectFailure } from './network-errors.js';
 import { errorFromResponse, isServerError } from './server-error.js';
 import { Watchdog } from './watchdog.js';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What fetch takes as a body (Node's types have no global `BodyInit`). */
 export type BodyInit = NonNullable<RequestInit['body']>;
