@@ -93,12 +93,12 @@ export async function listSchedules(
   signal?: AbortSignal,
 ): Promise<RemoteSchedule[]> {
   const query = filter.owner === undefined ? '' : `?owner=${encodeURIComponent(filter.owner)}`;
-  const reply = (await ctx.transport.json({
+  const reply = await ctx.transport.json<{ items?: unknown }>({
     method: 'GET',
     path: `/api/v1/schedules${query}`,
     isIdempotent: true,
     signal,
-  })) as { items?: unknown };
+  });
   if (!Array.isArray(reply.items))
     throw new KolejkaError('KOLEJKA_INTERNAL', 'Unexpected schedule list from the server');
   return reply.items.map(checkRemoteSchedule);
