@@ -133,6 +133,35 @@ export function describeScheduleConformance(engine: StoreEngine): void {
       );
     });
 
+    it('consumes no tick when the task cannot be created (all or nothing)', async () => {
+      const { store } = context();
+      const schedule = makeSchedule();
+      await store.createSchedule(schedule);
+      const first = firingTask(schedule, tickAt(1));
+      await store.fireSchedule(schedule.id, tickAt(1), first, tickAt(1));
+      const seq = await store.lastEventSeq();
+      // A task whose key exists: the insert fails, so the tick must stay unconsumed.
+      await expectKolejkaError(
+        store.fireSchedule(
+          schedule.id,
+          tickAt(2),
+          { ...first, spec: { ...first.spec } },
+          tickAt(2),
+        ),
+        'KOLEJKA_CONFLICT',
+      );
+      expect(await store.getSchedule(schedule.id)).toMatchObject({
+        lastTickAt: tickAt(1),
+        lastTaskKey: first.key,
+        firedCount: 1,
+      });
+      expect(await store.readEvents(seq, 10)).toEqual([]);
+      const retry = firingTask(schedule, tickAt(2));
+      expect((await store.fireSchedule(schedule.id, tickAt(2), retry, tickAt(2))).outcome).toBe(
+        'fired',
+      );
+    });
+
     it('lets exactly one of many concurrent claims of a tick fire (two connections)', async () => {
       const { store, openAnother } = context();
       const other = await openAnother();
