@@ -26,6 +26,7 @@ beforeAll(async () => {
   const store = await openSqliteStore({ path: file });
   const { id: _id, ...spec } = makeTask().spec;
   scheduleId = newKey();
+  await store.createUser({ username: 'alice', roles: ['client'], createdAt: T0 });
   await store.createSchedule({
     id: scheduleId,
     owner: 'alice',

@@ -20,6 +20,7 @@ const clock = (): Date => now;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-schedule-runner-'));
   store = await openSqliteStore({ path: path.join(dir, 'kolejka.sqlite') });
+  await store.createUser({ username: 'alice', roles: ['client'], createdAt: T0 });
   now = T0;
 });
 afterEach(async () => {
@@ -160,6 +161,15 @@ describe('ScheduleRunner with a fake clock', () => {
     now = minute(3, 0.1);
     expect((await r.runDue()).fired).toHaveLength(1);
     expect(await store.getSchedule(schedule.id)).toMatchObject({ firedCount: 2, skippedCount: 1 });
+  });
+
+  it('submits nothing for a schedule whose owner was removed', async () => {
+    const schedule = await addSchedule();
+    await store.removeUser('alice');
+    now = minute(1, 0.1);
+    expect((await runner().runDue()).fired).toHaveLength(0);
+    expect(await store.getSchedule(schedule.id)).toMatchObject({ firedCount: 0 });
+    expect(await scheduledTasks(schedule.id)).toHaveLength(0);
   });
 
   it('reads the expression in the schedule time zone', async () => {

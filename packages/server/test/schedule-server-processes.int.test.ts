@@ -71,6 +71,7 @@ beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-schedule-servers-'));
   const now = Date.now();
   await withStore(async (store) => {
+    await store.createUser({ username: 'alice', roles: ['client'], createdAt: new Date(now) });
     // @yearly's latest tick (1 January) is within 400 days; 29 February's (2024 or
     // earlier) is not.
     await store.createSchedule(schedule(recent, '@yearly', new Date(now - 800 * 86_400_000)));

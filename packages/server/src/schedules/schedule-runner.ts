@@ -137,6 +137,14 @@ export class ScheduleRunner {
         later(timing.at);
         continue;
       }
+      // A removed user's schedules stay (as its tasks do) but submit nothing in its name.
+      if ((await store.getUser(schedule.owner)) === undefined) {
+        this.#logger.warn('schedule not fired: its owner does not exist', {
+          schedule: schedule.id,
+          owner: schedule.owner,
+        });
+        continue;
+      }
       const outcome = await store.fireSchedule(
         schedule.id,
         timing.tick,
