@@ -30,3 +30,8 @@ export type {
   TaskPlacement,
   UserPolicyChanges,
 } from './queue/queue-operations.js';
+export type {
+  AddScheduleOptions,
+  AddScheduleResult,
+  RemoteSchedule,
+} from './schedules/schedule-operations.js';

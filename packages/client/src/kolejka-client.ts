@@ -38,6 +38,16 @@ import { readClientEnv, type Env } from './options.js';
 import type { ProgressOptions } from './progress.js';
 import type { NewToken, RemoteResult, RemoteTask, TaskPage } from './resources.js';
 import {
+  addSchedule,
+  getSchedule,
+  listSchedules,
+  removeSchedule,
+  updateSchedule,
+  type AddScheduleOptions,
+  type AddScheduleResult,
+  type RemoteSchedule,
+} from './schedules/schedule-operations.js';
+import {
   deleteResult,
   getResult,
   getResultRecord,
@@ -313,6 +323,50 @@ export class KolejkaClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<RemoteUser> {
     return setUserPolicy(this.#ctx, username, changes, options.signal);
+  }
+
+  // Schedules (cron)
+
+  /** Uploads a task dir's files (or a spec's, with `baseDir`) and creates a schedule firing it. */
+  addSchedule(source: string | TaskSpec, options: AddScheduleOptions): Promise<AddScheduleResult> {
+    return addSchedule(this.#ctx, source, options);
+  }
+
+  /** Your schedules (inspectors, managers, admins: everyone's, or `owner`'s), oldest first. */
+  listSchedules(
+    filter: { owner?: string } = {},
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteSchedule[]> {
+    return listSchedules(this.#ctx, filter, options.signal);
+  }
+
+  /** A schedule with its next firing time and last task. */
+  getSchedule(id: string, options: { signal?: AbortSignal } = {}): Promise<RemoteSchedule> {
+    return getSchedule(this.#ctx, id, options.signal);
+  }
+
+  /** Pauses a schedule: no tick fires until it is resumed. */
+  pauseSchedule(id: string, options: { signal?: AbortSignal } = {}): Promise<RemoteSchedule> {
+    return updateSchedule(this.#ctx, id, { paused: true }, options.signal);
+  }
+
+  /** Resumes a schedule; the ticks that passed while it was paused do not fire. */
+  resumeSchedule(id: string, options: { signal?: AbortSignal } = {}): Promise<RemoteSchedule> {
+    return updateSchedule(this.#ctx, id, { paused: false }, options.signal);
+  }
+
+  /** Changes the priority of the tasks a schedule submits from now on. */
+  setSchedulePriority(
+    id: string,
+    priority: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteSchedule> {
+    return updateSchedule(this.#ctx, id, { priority }, options.signal);
+  }
+
+  /** Removes a schedule; the tasks it submitted stay. */
+  removeSchedule(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return removeSchedule(this.#ctx, id, options.signal);
   }
 
   // Tokens

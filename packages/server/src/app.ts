@@ -18,6 +18,7 @@ import { mountRecorder, requestObserver } from './ops/metrics.js';
 import { buildOpenApiDocument, openApiRoutes } from './ops/openapi.js';
 import { settingsRoutes } from './ops/settings-routes.js';
 import { resultRoutes } from './results/result-routes.js';
+import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
 import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
@@ -40,6 +41,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     taskRoutes(services),
     resultRoutes(services),
     queueRoutes(services),
+    scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),
     foremanRoutes(services),
     eventsRoutes(services),
     compatSessionRoutes(services),

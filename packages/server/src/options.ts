@@ -74,6 +74,8 @@ export interface ServerOptions {
   retention?: string;
   /** How often retention and gc run in the server (e.g. `1H`; 0: never). */
   maintenanceInterval?: string | number;
+  /** How long ago a missed cron tick may be and still fire once at start (e.g. `1H`; 0: never). */
+  scheduleCatchUp?: string | number;
   /** SQLite `synchronous`: `full` (default) or `normal`. */
   sqliteSynchronous?: string;
   /** `error`, `warn`, `info` or `debug`. Default `info`. */
@@ -139,6 +141,7 @@ export const ENV_NAMES: Readonly<Record<keyof ServerOptions, string>> = {
   callbackLoopback: 'KOLEJKA_CALLBACK_LOOPBACK',
   retention: 'KOLEJKA_RETENTION',
   maintenanceInterval: 'KOLEJKA_MAINTENANCE_INTERVAL',
+  scheduleCatchUp: 'KOLEJKA_SCHEDULE_CATCH_UP',
   sqliteSynchronous: 'KOLEJKA_SQLITE_SYNCHRONOUS',
   logLevel: 'KOLEJKA_LOG_LEVEL',
 };
@@ -317,6 +320,7 @@ export async function resolveServerOptions(
   set('callbackLoopback', merged.callbackLoopback);
   set('retention', merged.retention);
   set('maintenanceIntervalMs', milliseconds(merged.maintenanceInterval, 'maintenanceInterval'));
+  set('scheduleCatchUpMs', milliseconds(merged.scheduleCatchUp, 'scheduleCatchUp'));
 
   const http: Partial<HttpLimits> = {};
   const setHttp = (name: keyof HttpLimits, value: number | undefined): void => {

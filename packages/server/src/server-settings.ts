@@ -90,6 +90,11 @@ export interface ServerSettingsOptions {
   heartbeatIntervalMs?: number;
   /** How long a foreman has to accept or reject an assignment before it goes back to the queue. Default: half the lease, at most 10 s. */
   assignTimeoutMs?: number;
+  // Schedules (issue 12) ----------------------------------------------------------------------
+  /** A cron tick missed (no server ran) at most this long ago fires once at start. Default 1 hour; 0: only ticks on time. */
+  scheduleCatchUpMs?: number;
+  /** How often the schedules are re-read for changes made by other server processes. Default 5 s. */
+  schedulePollMs?: number;
 }
 
 export interface ServerSettings {
@@ -120,6 +125,8 @@ export interface ServerSettings {
   leaseSweepIntervalMs: number;
   heartbeatIntervalMs: number;
   assignTimeoutMs: number;
+  scheduleCatchUpMs: number;
+  schedulePollMs: number;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -140,6 +147,8 @@ export const DEFAULT_SETTINGS = {
   loginAttemptsPerMinute: 30,
   callbackLoopback: false,
   maintenanceIntervalMs: 3_600_000,
+  scheduleCatchUpMs: 3_600_000,
+  schedulePollMs: 5000,
 } as const;
 
 /**
@@ -255,6 +264,12 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
     leaseSweepIntervalMs: derived('leaseSweepIntervalMs', 1 / 4),
     heartbeatIntervalMs: Math.ceil(derived('heartbeatIntervalMs', 1 / 3)),
     assignTimeoutMs: derived('assignTimeoutMs', 1 / 2),
+    scheduleCatchUpMs: nonNegative(
+      issues,
+      'scheduleCatchUpMs',
+      options.scheduleCatchUpMs ?? DEFAULT_SETTINGS.scheduleCatchUpMs,
+    ),
+    schedulePollMs: number('schedulePollMs'),
   };
   if (issues.length > 0) throw validationError('server settings', issues);
   return settings;
@@ -276,6 +291,7 @@ export function describeSettings(settings: ServerSettings): Record<string, unkno
     compatLeaseMs: settings.compatLeaseMs,
     retention: describeRetention(settings.retention),
     maintenanceIntervalMs: settings.maintenanceIntervalMs,
+    scheduleCatchUpMs: settings.scheduleCatchUpMs,
   };
 }
 

@@ -106,6 +106,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   foremen.start();
   services.maintenance.start();
+  services.schedules.start();
   const eventSockets = new EventsSockets({
     hub: events,
     logger: logger.child({ component: 'events' }),
@@ -124,7 +125,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   );
   // The foremen's connections close first (1001: they reconnect elsewhere), then the loops stop.
   const stopScheduling = async (): Promise<void> => {
-    await Promise.all([foremen.close(), services.maintenance.close()]);
+    await Promise.all([foremen.close(), services.maintenance.close(), services.schedules.close()]);
     await scheduler.close();
   };
   httpServer.listen(options.port ?? 8000, options.host ?? '127.0.0.1');

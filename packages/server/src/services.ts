@@ -9,6 +9,7 @@ import { MaintenanceRunner } from './ops/maintenance.js';
 import { Metrics } from './ops/metrics.js';
 import { CallbackDispatcher } from './results/callback-dispatcher.js';
 import { postResult } from './results/result-posting.js';
+import { ScheduleRunner } from './schedules/schedule-runner.js';
 import { Scheduler } from './scheduling/scheduler.js';
 import {
   resolveServerSettings,
@@ -53,6 +54,8 @@ export interface ServerServices {
   loginThrottle: LoginThrottle;
   /** Retention and gc on a schedule (inert until `startServer` starts it). */
   maintenance: MaintenanceRunner;
+  /** Fires cron schedules (inert until `startServer` starts it). */
+  schedules: ScheduleRunner;
 }
 
 export function createServices(options: ServicesOptions): ServerServices {
@@ -100,6 +103,13 @@ export function createServices(options: ServicesOptions): ServerServices {
     clock,
     logger: logger.child({ component: 'maintenance' }),
   });
+  const schedules = new ScheduleRunner({
+    store,
+    clock,
+    settings,
+    onOutcome: (outcome) => metrics.recordScheduleOutcome(outcome),
+    logger: logger.child({ component: 'schedules' }),
+  });
   const loginThrottle = new LoginThrottle({
     attemptsPerMinute: settings.loginAttemptsPerMinute,
   });
@@ -117,5 +127,6 @@ export function createServices(options: ServicesOptions): ServerServices {
     foremen,
     events,
     maintenance,
+    schedules,
   };
 }

@@ -99,6 +99,16 @@ describe('resolveServerOptions', () => {
     );
   });
 
+  it('reads the schedule catch-up window from a flag or KOLEJKA_SCHEDULE_CATCH_UP', async () => {
+    expect((await resolveServerOptions({}, { KOLEJKA_SCHEDULE_CATCH_UP: '10M' })).settings).toEqual(
+      { scheduleCatchUpMs: 600_000 },
+    );
+    expect(
+      (await resolveServerOptions({ scheduleCatchUp: '0' }, { KOLEJKA_SCHEDULE_CATCH_UP: '10M' }))
+        .settings,
+    ).toEqual({ scheduleCatchUpMs: 0 });
+  });
+
   it('takes the config file from KOLEJKA_CONFIG', async () => {
     const config = path.join(dir, 'env.json');
     await writeFile(config, JSON.stringify({ maxJsonSize: '1M', maxBlobSize: 100 }));

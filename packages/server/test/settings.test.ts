@@ -19,6 +19,15 @@ describe('resolveServerSettings', () => {
     });
   });
 
+  it('has a one-hour schedule catch-up window by default, 0 allowed, negative refused', () => {
+    expect(resolveServerSettings()).toMatchObject({
+      scheduleCatchUpMs: 3_600_000,
+      schedulePollMs: 5000,
+    });
+    expect(resolveServerSettings({ scheduleCatchUpMs: 0 }).scheduleCatchUpMs).toBe(0);
+    expect(() => resolveServerSettings({ scheduleCatchUpMs: -1 })).toThrow(/scheduleCatchUpMs/);
+  });
+
   it('parses limits given as JSON or numbers', () => {
     const settings = resolveServerSettings({
       defaultLimits: { memory: '64M', time: '1M' },

@@ -5,9 +5,12 @@
  *   claim FILE INSTANCES CLAIMERS_PER_INSTANCE   waits for "go" on stdin, then its claimers
  *       race for the queued tasks; prints {"claimer-P-I": [keys]} as JSON.
  *   burst FILE   creates tasks as fast as it can, printing each key after its create returned.
+ *   schedules FILE   a ScheduleRunner on a fake clock: each stdin line `at ISO-TIME` sets the
+ *       clock and runs one pass; prints {"at": …, "fired": [task keys]} as JSON.
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { ScheduleRunner } from '../src/schedules/schedule-runner.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store, TaskRecord } from '../src/store/store.js';
 
@@ -87,7 +90,30 @@ async function burst(): Promise<void> {
   }
 }
 
+async function schedules(): Promise<void> {
+  const store = await openSqliteStore({ path: file });
+  let now = new Date(0);
+  const runner = new ScheduleRunner({
+    store,
+    clock: () => now,
+    settings: { maxAttempts: 3, scheduleCatchUpMs: 3_600_000, schedulePollMs: 5000 },
+  });
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, at] = line.trim().split(' ');
+    if (command !== 'at' || at === undefined) continue;
+    now = new Date(at);
+    const pass = await runner.runDue();
+    process.stdout.write(`${JSON.stringify({ at, fired: pass.fired.map((task) => task.key) })}\n`);
+  }
+  await runner.close();
+  await store.close();
+}
+
 switch (mode) {
+  case 'schedules':
+    await schedules();
+    break;
   case 'claim':
     await claim();
     break;

@@ -4,6 +4,7 @@ import { describeBlobConformance } from './store-conformance-blobs.js';
 import { describeEventConformance } from './store-conformance-events.js';
 import { describeLifecycleConformance } from './store-conformance-lifecycle.js';
 import { describeQueueControlConformance } from './store-conformance-queue-control.js';
+import { describeScheduleConformance } from './store-conformance-schedules.js';
 import { describeTaskConformance } from './store-conformance-tasks.js';
 import type { StoreEngine } from './store-fixtures.js';
 
@@ -21,5 +22,6 @@ export function describeStoreConformance(engine: StoreEngine): void {
     describeLifecycleConformance(engine);
     describeEventConformance(engine);
     describeQueueControlConformance(engine);
+    describeScheduleConformance(engine);
   });
 }

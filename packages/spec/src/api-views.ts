@@ -22,6 +22,8 @@ export interface TaskView {
   assignedAt?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** The id of the schedule whose firing submitted the task. */
+  schedule?: string;
   /** Canonical task spec; `files[*].reference` are blob hashes. */
   spec: TaskSpecJson;
 }

@@ -85,6 +85,7 @@ export {
   type TaskState,
 } from './task-state.js';
 export type { ResultView, TaskView } from './api-views.js';
+export type { ScheduleOverlapPolicy, ScheduleView } from './schedule-view.js';
 export {
   FOREMAN_PROTOCOL_VERSIONS,
   RESULTS_IN_FINISHED_PROTOCOL,

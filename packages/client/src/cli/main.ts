@@ -8,6 +8,7 @@ import { executeCommand } from './commands/execute-command.js';
 import { loginCommand } from './commands/login-command.js';
 import { resultCommands } from './commands/result-commands.js';
 import { queueCommands } from './commands/queue-commands.js';
+import { scheduleCommands } from './commands/schedule-commands.js';
 import { taskCommands } from './commands/task-commands.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
@@ -72,6 +73,7 @@ export async function runCli(
     // Queue control (issue 12)
     .command(queueCommands(run))
     .command(resultCommands(run))
+    .command(scheduleCommands(run))
     .command(blobCommands(run))
     .command(loginCommand(run))
     .command(configCommands(run, options.etcDir))

@@ -14,6 +14,7 @@ import {
   type Limits,
   type LimitsJson,
   type TaskSpec,
+  type TaskSpecJson,
   type TaskState,
 } from '@kolejka/spec';
 import type { ClientContext } from '../client-context.js';
@@ -53,6 +54,34 @@ export async function putTask(
   source: string | TaskSpec,
   options: PutTaskOptions = {},
 ): Promise<PutTaskResult> {
+  const { spec, files, uploadedCount } = await uploadTask(ctx, source, options);
+  const task = checkRemoteTask(
+    await ctx.transport.json({
+      method: 'POST',
+      path: '/api/v1/tasks',
+      json: {
+        task: spec,
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+      },
+      // Each POST makes a new task: never resent once it may have arrived.
+      isIdempotent: false,
+      signal: options.signal,
+    }),
+  );
+  ctx.logger.info('task submitted', { task: task.key, files, uploadedCount });
+  return { task, uploadedCount };
+}
+
+/**
+ * What `putTask` does before posting, for whatever submits a task (a task, a schedule):
+ * the spec read and checked, its files uploaded (dedup) and named by hash, its limits
+ * capped with the client's and the call's.
+ */
+export async function uploadTask(
+  ctx: ClientContext,
+  source: string | TaskSpec,
+  options: Omit<PutTaskOptions, 'priority'> = {},
+): Promise<{ spec: TaskSpecJson; files: number; uploadedCount: number }> {
   const dir = typeof source === 'string' ? source : options.baseDir;
   const spec = typeof source === 'string' ? await readTask(source) : parseTask(dumpTask(source));
   const what = dir === undefined ? 'task' : path.join(dir, TASK_SPEC_FILE);
@@ -72,25 +101,11 @@ export async function putTask(
     assertSchema('limits', options.limits, 'limits');
     limits = capLimits(limits, parseLimits(options.limits));
   }
-  const task = checkRemoteTask(
-    await ctx.transport.json({
-      method: 'POST',
-      path: '/api/v1/tasks',
-      json: {
-        task: dumpTask({ ...spec, files, limits }),
-        ...(options.priority === undefined ? {} : { priority: options.priority }),
-      },
-      // Each POST makes a new task: never resent once it may have arrived.
-      isIdempotent: false,
-      signal: options.signal,
-    }),
-  );
-  ctx.logger.info('task submitted', {
-    task: task.key,
+  return {
+    spec: dumpTask({ ...spec, files, limits }),
     files: Object.keys(files).length,
     uploadedCount,
-  });
-  return { task, uploadedCount };
+  };
 }
 
 export async function getTaskRecord(

@@ -130,6 +130,11 @@ export function serveBuilder(yargs: Argv) {
       describe:
         'How often the server applies --retention and runs gc by itself, e.g. 1H; 0: never [env KOLEJKA_MAINTENANCE_INTERVAL, default 1H]',
     })
+    .option('schedule-catch-up', {
+      type: 'string',
+      describe:
+        'A cron schedule tick missed while no server ran fires once at start when it is at most this old, e.g. 1H; older ones are skipped; 0: only ticks on time [env KOLEJKA_SCHEDULE_CATCH_UP, default 1H]',
+    })
     .option('sqlite-synchronous', {
       type: 'string',
       choices: ['full', 'normal'],
@@ -187,6 +192,7 @@ function flagsOf(argv: ServeArgs): ServerOptions {
     callbackLoopback: argv['callback-loopback'],
     retention: argv.retention,
     maintenanceInterval: argv['maintenance-interval'],
+    scheduleCatchUp: argv['schedule-catch-up'],
     sqliteSynchronous: argv['sqlite-synchronous'],
     logLevel: argv['log-level'],
   };

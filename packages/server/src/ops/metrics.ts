@@ -35,10 +35,26 @@ const MAINTENANCE_COUNTERS = [
 
 type MaintenanceCounter = (typeof MAINTENANCE_COUNTERS)[number][0];
 
+/** What this process's schedule runner did (issue 12), by the `fireSchedule` outcome. */
+const SCHEDULE_COUNTERS = [
+  ['fired', 'kolejka_schedule_firings_total', 'Schedule ticks that submitted a task.'],
+  [
+    'skipped',
+    'kolejka_schedule_skipped_firings_total',
+    'Schedule ticks skipped because the previous task had not ended (overlap skip).',
+  ],
+] as const;
+
 /** Request metrics kept in memory, and the Prometheus text exposition of everything. */
 export class Metrics {
   readonly #latency = new Map<string, Histogram>();
   readonly #maintenance = new Map<MaintenanceCounter, number>();
+  readonly #schedules = new Map<string, number>();
+
+  /** Counts a firing claim's outcome (only `fired` and `skipped` are shown). */
+  recordScheduleOutcome(outcome: string): void {
+    this.#schedules.set(outcome, (this.#schedules.get(outcome) ?? 0) + 1);
+  }
 
   recordMaintenance(report: MaintenanceReport): void {
     for (const [name] of MAINTENANCE_COUNTERS) {
@@ -78,6 +94,11 @@ export class Metrics {
         `# HELP ${metric} ${help}`,
         `# TYPE ${metric} counter`,
         `${metric} ${this.#maintenance.get(name) ?? 0}`,
+      ]),
+      ...SCHEDULE_COUNTERS.flatMap(([name, metric, help]) => [
+        `# HELP ${metric} ${help}`,
+        `# TYPE ${metric} counter`,
+        `${metric} ${this.#schedules.get(name) ?? 0}`,
       ]),
       '# HELP kolejka_http_request_duration_seconds HTTP request latency by route.',
       '# TYPE kolejka_http_request_duration_seconds histogram',

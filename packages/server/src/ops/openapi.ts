@@ -9,12 +9,14 @@ import {
   type RouteModule,
 } from '../http/route-module.js';
 import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
+import { SCHEDULE_SCHEMAS } from '../schedules/schedule-openapi.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
 const { ref } = doc;
 
 /** Schemas of the v1 resources; the task, result, limits, stats and error ones are spec's. */
 const COMPONENT_SCHEMAS: Record<string, unknown> = {
+  ...SCHEDULE_SCHEMAS,
   TaskSpec: SCHEMAS.task,
   ResultSpec: SCHEMAS.result,
   Limits: SCHEMAS.limits,
@@ -58,6 +60,11 @@ const COMPONENT_SCHEMAS: Record<string, unknown> = {
       assignedAt: time,
       startedAt: time,
       finishedAt: time,
+      schedule: {
+        type: 'string',
+        pattern: TASK_KEY_PATTERN,
+        description: 'The schedule whose firing submitted the task',
+      },
       spec: { ...ref('TaskSpec'), description: 'Canonical; files[*].reference are blob hashes' },
     },
   },
@@ -258,6 +265,7 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
       { name: 'results' },
       { name: 'queue' },
       { name: 'users', description: "Users' fair-share weights and limits (admins)" },
+      { name: 'schedules', description: 'Cron schedules that submit a task at every tick' },
       { name: 'foremen', description: 'The push channel of foremen, and their administration' },
       { name: 'events', description: 'Task state changes pushed to clients' },
       { name: 'compat', description: 'The original Kolejka API, for its client and foreman' },

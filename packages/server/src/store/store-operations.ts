@@ -97,6 +97,12 @@ export const STORE_OPERATIONS = {
   setUserQueuePolicy: write('set a user queue policy'),
   moveTask: write('move a task'),
   countTasksOf: read('count tasks of a user'),
+  createSchedule: write('create a schedule'),
+  getSchedule: read('read a schedule'),
+  listSchedules: read('list schedules'),
+  updateSchedule: write('update a schedule'),
+  deleteSchedule: write('delete a schedule'),
+  fireSchedule: write('fire a schedule'),
 } as const satisfies Record<StoreOperationName, StoreOperation>;
 
 /** What an engine function answers: the value itself (`sync`, better-sqlite3) or a promise. */

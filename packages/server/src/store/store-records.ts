@@ -95,6 +95,8 @@ export interface TaskRecord {
    * then this asc, then key.
    */
   queueOrder?: number;
+  /** The schedule whose firing created the task (schedules, issue 12). */
+  schedule?: string;
 }
 
 export interface ResultRecord {

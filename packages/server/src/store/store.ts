@@ -21,9 +21,16 @@ import type {
   UserQueuePolicyChanges,
   UserRecord,
 } from './store-records.js';
+import type {
+  FireOutcome,
+  ScheduleChanges,
+  ScheduleFilter,
+  ScheduleRecord,
+} from './schedule-records.js';
 
 // The records the contract speaks of, so that its users import both from one module.
 export * from './store-records.js';
+export * from './schedule-records.js';
 
 /**
  * The server's one narrow storage interface. Two engines implement it — SQLite (embedded
@@ -243,6 +250,37 @@ export interface Store {
   setUserQueuePolicy(username: string, changes: UserQueuePolicyChanges): Promise<boolean>;
   /** How many tasks of `owner` are in any of `states` (the per-user limits). */
   countTasksOf(owner: string, states: TaskState[]): Promise<number>;
+  // Schedules (cron) -------------------------------------------------------------------------
+  /**
+   * Inserts a schedule. KOLEJKA_CONFLICT when the id exists; KOLEJKA_NOT_FOUND (naming the
+   * file) when a `spec.files[*].reference` hash has no blob record. The blobs its spec names
+   * count as referenced (gc keeps them) while the schedule exists.
+   */
+  createSchedule(schedule: ScheduleRecord): Promise<void>;
+  getSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  /** Oldest first (createdAt, id). */
+  listSchedules(filter: ScheduleFilter): Promise<ScheduleRecord[]>;
+  /**
+   * Applies the changes (and `updatedAt` = `now`); undefined when there is no such schedule.
+   * Resuming (`isPaused: false` on a paused schedule) sets `lastTickAt` to `now`: ticks
+   * missed while paused never fire.
+   */
+  updateSchedule(
+    id: string,
+    changes: ScheduleChanges,
+    now: Date,
+  ): Promise<ScheduleRecord | undefined>;
+  /** Removes the schedule (its tasks stay); returns whether it existed. */
+  deleteSchedule(id: string): Promise<boolean>;
+  /**
+   * The claim "fire schedule `id` for `tick`", ONE atomic operation: when the schedule is
+   * not paused and `tick` is after its `lastTickAt`, it consumes the tick and — unless the
+   * overlap policy is `skip` and its last task is not in a terminal state (`skipped`) —
+   * creates `task` (as `createTask` does, with its event; `task.schedule` must be `id`) and
+   * records it as the last task. Otherwise `stale`, changing nothing. So several processes
+   * racing for one tick see exactly one `fired`, and a consumed tick always has its task.
+   */
+  fireSchedule(id: string, tick: Date, task: TaskRecord, now: Date): Promise<FireOutcome>;
 
   /** Idempotent; releases connections and handles. Pending `waitForChange` calls resolve; other calls then fail with KOLEJKA_UNAVAILABLE. */
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import {
   validationError,
   type FilesSpec,
   type Logger,
+  type TaskSpecJson,
   type ValidationIssue,
 } from '@kolejka/spec';
 import type { Principal } from '../accounts/principal.js';
@@ -42,6 +43,38 @@ export async function submitTask(
   json: unknown,
   options: SubmitOptions = {},
 ): Promise<TaskRecord> {
+  const key = newUuidHex();
+  const spec = await checkSubmittedTask(ports, principal, json, key);
+  const now = ports.clock();
+  const record: TaskRecord = {
+    key,
+    owner: principal.username,
+    spec,
+    state: 'queued',
+    priority: options.priority ?? 0,
+    attempt: 0,
+    lostCount: 0,
+    maxAttempts: ports.settings.maxAttempts,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ports.store.createTask(record);
+  ports.logger.info('task submitted', { task: key, owner: principal.username });
+  return record;
+}
+
+/**
+ * The checks of a submission, without storing anything: the canonical spec a task stores
+ * (files by hash, server limits applied, `id` set to `id` or dropped when it is undefined),
+ * or a KOLEJKA_VALIDATION error listing every problem. Schedules check the task they will
+ * fire with it.
+ */
+export async function checkSubmittedTask(
+  ports: Omit<SubmitPorts, 'clock'>,
+  principal: Principal,
+  json: unknown,
+  id: string | undefined,
+): Promise<TaskSpecJson> {
   const task = parseTask(json);
   const issues: ValidationIssue[] = [];
   try {
@@ -77,29 +110,13 @@ export async function submitTask(
   );
   if (issues.length > 0) throw validationError('task', sortIssues(issues));
 
-  const key = newUuidHex();
-  const now = ports.clock();
-  const spec = dumpTask({
-    ...task,
-    id: key,
+  const { id: _submittedId, ...rest } = task;
+  return dumpTask({
+    ...rest,
+    ...(id === undefined ? {} : { id }),
     limits: applyServerLimits(task.limits, ports.settings),
     files: Object.fromEntries(Object.keys(task.files).map((name) => [name, files[name] ?? {}])),
   });
-  const record: TaskRecord = {
-    key,
-    owner: principal.username,
-    spec,
-    state: 'queued',
-    priority: options.priority ?? 0,
-    attempt: 0,
-    lostCount: 0,
-    maxAttempts: ports.settings.maxAttempts,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await ports.store.createTask(record);
-  ports.logger.info('task submitted', { task: key, owner: principal.username });
-  return record;
 }
 
 /** Issues in document order, whatever order the file checks finished in. */

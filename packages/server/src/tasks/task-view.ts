@@ -21,6 +21,7 @@ export function taskView(task: TaskRecord): TaskView {
     assignedAt: task.assignedAt?.toISOString(),
     startedAt: task.startedAt?.toISOString(),
     finishedAt: task.finishedAt?.toISOString(),
+    schedule: task.schedule,
   };
   for (const [name, value] of Object.entries(optional))
     if (value !== undefined) (view as unknown as Record<string, unknown>)[name] = value;

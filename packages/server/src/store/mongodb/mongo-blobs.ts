@@ -77,6 +77,10 @@ export async function removeBlobIfUnreferenced(m: MongoDatabase, hash: string): 
       (await m.collections.results.findOne(
         { fileHashes: hash },
         { session, projection: { _id: 1 } },
+      )) ??
+      (await m.collections.schedules.findOne(
+        { fileHashes: hash },
+        { session, projection: { _id: 1 } },
       ));
     if (named !== null) return false;
     return (await m.collections.blobs.deleteOne({ _id: hash }, { session })).deletedCount > 0;
@@ -112,6 +116,7 @@ export async function listUnreferencedBlobs(
       ...unnamedIn(m.collections.references.collectionName, 'hash'),
       ...unnamedIn(m.collections.tasks.collectionName, 'fileHashes'),
       ...unnamedIn(m.collections.results.collectionName, 'fileHashes'),
+      ...unnamedIn(m.collections.schedules.collectionName, 'fileHashes'),
       { $limit: limit },
       { $project: { _id: 1, size: 1, createdAt: 1, touchedAt: 1 } },
     ])

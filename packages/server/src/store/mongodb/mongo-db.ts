@@ -17,6 +17,7 @@ import type {
   ForemanDoc,
   ReferenceDoc,
   ResultDoc,
+  ScheduleDoc,
   SessionDoc,
   QueuePauseDoc,
   TaskDoc,
@@ -38,6 +39,7 @@ export interface MongoCollections {
   foremen: Collection<ForemanDoc>;
   // Queue control (issue 12)
   queuePauses: Collection<QueuePauseDoc>;
+  schedules: Collection<ScheduleDoc>;
 }
 
 /** Indexes created at open (createIndexes is idempotent for identical definitions). */
@@ -77,6 +79,11 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
   foremen: [],
   // Queue control (issue 12)
   queuePauses: [],
+  schedules: [
+    { key: { createdAt: 1, _id: 1 }, name: 'by_created' },
+    { key: { owner: 1, createdAt: 1, _id: 1 }, name: 'by_owner_created' },
+    { key: { fileHashes: 1 }, name: 'by_file_hash' },
+  ],
 };
 
 export interface MongoDatabaseOptions {
@@ -112,6 +119,7 @@ export class MongoDatabase {
       counters: db.collection<CounterDoc>('counters'),
       foremen: db.collection<ForemanDoc>('foremen'),
       queuePauses: db.collection<QueuePauseDoc>('queue_pauses'),
+      schedules: db.collection<ScheduleDoc>('schedules'),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ResultSpecJson, TaskSpecJson } from '@kolejka/spec';
+import type { ScheduleRecord } from '../schedule-records.js';
 import type {
   BlobRecord,
   ForemanRecord,
@@ -127,6 +128,7 @@ export const taskFromDoc = (doc: TaskDoc): TaskRecord => ({
   updatedAt: doc.updatedAt,
   ...present(doc, ['assignedAt', 'startedAt', 'finishedAt']),
   ...present(doc, ['queueOrder']),
+  ...present(doc, ['schedule']),
 });
 
 export const resultFromDoc = (doc: ResultDoc): ResultRecord => ({
@@ -166,3 +168,25 @@ export interface QueuePauseDoc {
   pausedBy: string;
   pausedAt: Date;
 }
+/** A cron schedule (issue 12); `fileHashes` as a task's, so gc keeps the blobs it names. */
+export type ScheduleDoc = DocOf<Omit<ScheduleRecord, 'spec'>, 'id'> & {
+  spec: string;
+  fileHashes: string[];
+};
+
+export const scheduleFromDoc = (doc: ScheduleDoc): ScheduleRecord => ({
+  id: doc._id,
+  owner: doc.owner,
+  ...present(doc, ['name']),
+  cron: doc.cron,
+  timezone: doc.timezone,
+  spec: JSON.parse(doc.spec) as TaskSpecJson,
+  priority: doc.priority,
+  overlap: doc.overlap,
+  isPaused: doc.isPaused,
+  ...present(doc, ['lastTickAt', 'lastFiredAt', 'lastTaskKey']),
+  firedCount: doc.firedCount,
+  skippedCount: doc.skippedCount,
+  createdAt: doc.createdAt,
+  updatedAt: doc.updatedAt,
+});

@@ -9,6 +9,7 @@ import { mapMongoError, MongoDatabase } from './mongo-db.js';
 import * as events from './mongo-events.js';
 import * as foremen from './mongo-foremen.js';
 import * as queueControl from './mongo-queue-control.js';
+import * as schedules from './mongo-schedules.js';
 import * as tasks from './mongo-tasks.js';
 import * as transitions from './mongo-transitions.js';
 
@@ -24,6 +25,7 @@ const MONGO_FUNCTIONS: EngineFunctions<MongoDatabase, 'async'> = {
   ...tasks,
   ...transitions,
   ...queueControl,
+  ...schedules,
 };
 
 export interface MongoStoreOptions {

@@ -1,4 +1,4 @@
-import type { Filter } from 'mongodb';
+import type { ClientSession, Filter } from 'mongodb';
 import { KolejkaError } from '@kolejka/spec';
 import { decodeTaskCursor, encodeTaskCursor } from '../cursor.js';
 import {
@@ -9,6 +9,7 @@ import {
   emptyStateCounts,
   specText,
   unknownBlobError,
+  type FileBlob,
 } from '../store-rules.js';
 import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
 import { claimBlobs } from './mongo-blobs.js';
@@ -18,9 +19,9 @@ import { appendEvent } from './mongo-events.js';
 
 /* Creating, reading, listing and deleting tasks; state changes are in mongo-transitions. */
 
-export async function createTask(m: MongoDatabase, task: TaskRecord): Promise<void> {
-  const blobs = assertNewTask(task);
-  const doc: TaskDoc = {
+/** The document of a new task (checked by `assertNewTask`, whose blobs it names). */
+export function newTaskDoc(task: TaskRecord, blobs: readonly FileBlob[]): TaskDoc {
+  return {
     _id: task.key,
     owner: task.owner,
     spec: specText(task.spec),
@@ -37,14 +38,28 @@ export async function createTask(m: MongoDatabase, task: TaskRecord): Promise<vo
     ...(task.assignedAt === undefined ? {} : { assignedAt: task.assignedAt }),
     ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt }),
     ...(task.finishedAt === undefined ? {} : { finishedAt: task.finishedAt }),
+    ...(task.schedule === undefined ? {} : { schedule: task.schedule }),
     fileHashes: distinctHashes(blobs),
   };
+}
+
+/** Inserts a new task with its event inside the caller's transaction. */
+export async function insertTask(
+  m: MongoDatabase,
+  session: ClientSession,
+  task: TaskRecord,
+): Promise<void> {
+  const blobs = assertNewTask(task);
+  const doc = newTaskDoc(task, blobs);
+  await claimBlobs(m, session, blobs, (blob) => unknownBlobError('task', blob));
+  await m.collections.tasks.insertOne(doc, { session });
+  await appendEvent(m, session, doc, task.updatedAt);
+}
+
+export async function createTask(m: MongoDatabase, task: TaskRecord): Promise<void> {
+  assertNewTask(task);
   try {
-    await m.transaction(async (session) => {
-      await claimBlobs(m, session, blobs, (blob) => unknownBlobError('task', blob));
-      await m.collections.tasks.insertOne(doc, { session });
-      await appendEvent(m, session, doc, task.updatedAt);
-    });
+    await m.transaction((session) => insertTask(m, session, task));
   } catch (error) {
     if (isDuplicateKeyError(error))
       throw new KolejkaError('KOLEJKA_CONFLICT', `Task ${task.key} exists`, { cause: error });

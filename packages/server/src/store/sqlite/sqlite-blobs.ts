@@ -15,7 +15,8 @@ import {
 
 const UNREFERENCED = `NOT EXISTS (SELECT 1 FROM refs WHERE refs.hash = blobs.hash)
   AND NOT EXISTS (SELECT 1 FROM task_blobs WHERE task_blobs.hash = blobs.hash)
-  AND NOT EXISTS (SELECT 1 FROM result_blobs WHERE result_blobs.hash = blobs.hash)`;
+  AND NOT EXISTS (SELECT 1 FROM result_blobs WHERE result_blobs.hash = blobs.hash)
+  AND NOT EXISTS (SELECT 1 FROM schedule_blobs WHERE schedule_blobs.hash = blobs.hash)`;
 
 export function putBlob(db: SqliteDb, blob: BlobRecord): BlobRecord {
   assertBlobHash(blob.hash);

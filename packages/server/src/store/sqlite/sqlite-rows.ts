@@ -74,6 +74,7 @@ export interface TaskRow {
   started_at: number | null;
   finished_at: number | null;
   queue_order?: number | null;
+  schedule_id: string | null;
 }
 
 export interface ResultRow {
@@ -175,6 +176,7 @@ export const taskFromRow = (row: TaskRow): TaskRecord => ({
   ...optionalDate('startedAt', row.started_at),
   ...optionalDate('finishedAt', row.finished_at),
   ...optional('queueOrder', row.queue_order ?? null),
+  ...optional('schedule', row.schedule_id),
 });
 
 export const resultFromRow = (row: ResultRow): ResultRecord => ({

@@ -171,6 +171,43 @@ CREATE INDEX tasks_by_owner_state ON tasks (owner, state);
 ALTER TABLE tasks ADD COLUMN queue_order REAL;
 `,
   },
+  {
+    // Cron schedules (issue 12). A schedule's task spec names blobs: schedule_blobs makes
+    // them count as referenced (gc) as task_blobs does for tasks. A fired task records its
+    // schedule in tasks.schedule_id.
+    version: 4,
+    sql: `
+ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+
+CREATE TABLE schedules (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  name TEXT,
+  cron TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'allow')),
+  is_paused INTEGER NOT NULL,
+  last_tick_at INTEGER,
+  last_fired_at INTEGER,
+  last_task_key TEXT,
+  fired_count INTEGER NOT NULL,
+  skipped_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX schedules_by_created ON schedules (created_at, id);
+CREATE INDEX schedules_by_owner ON schedules (owner, created_at, id);
+
+CREATE TABLE schedule_blobs (
+  schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+  hash TEXT NOT NULL REFERENCES blobs (hash),
+  PRIMARY KEY (schedule_id, hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX schedule_blobs_by_hash ON schedule_blobs (hash);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

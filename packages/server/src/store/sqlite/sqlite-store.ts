@@ -10,6 +10,7 @@ import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
 import { SqliteDb, type SqliteSynchronous } from './sqlite-db.js';
 import * as events from './sqlite-events.js';
 import * as foremen from './sqlite-foremen.js';
+import * as schedules from './sqlite-schedules.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
 import * as queueControl from './sqlite-queue-control.js';
 import * as tasks from './sqlite-tasks.js';
@@ -28,6 +29,7 @@ const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
   ...tasks,
   ...transitions,
   ...queueControl,
+  ...schedules,
 };
 
 export interface SqliteStoreOptions {

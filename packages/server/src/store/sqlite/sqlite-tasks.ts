@@ -27,10 +27,10 @@ export function createTask(db: SqliteDb, task: TaskRecord): void {
       row = db.get<TaskRow>(
         `INSERT INTO tasks (key, owner, spec, state, priority, attempt, lost_count, max_attempts,
            assignee, lease_expires_at, reason, created_at, updated_at, assigned_at, started_at,
-           finished_at)
+           finished_at, schedule_id)
          VALUES (@key, @owner, @spec, @state, @priority, @attempt, @lostCount, @maxAttempts,
            @assignee, @leaseExpiresAt, @reason, @createdAt, @updatedAt, @assignedAt, @startedAt,
-           @finishedAt)
+           @finishedAt, @schedule)
          RETURNING *`,
         {
           key: task.key,
@@ -49,6 +49,7 @@ export function createTask(db: SqliteDb, task: TaskRecord): void {
           assignedAt: ms(task.assignedAt),
           startedAt: ms(task.startedAt),
           finishedAt: ms(task.finishedAt),
+          schedule: task.schedule ?? null,
         },
       );
     } catch (error) {
