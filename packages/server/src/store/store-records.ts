@@ -1,3 +1,4 @@
+import type { NewTaskLinks } from './dependency-records.js';
 import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolejka/spec';
 
 /* The records the Store contract (store.ts) reads and writes; every engine returns copies. */
@@ -82,6 +83,12 @@ export interface TaskRecord {
   assignedAt?: Date;
   startedAt?: Date;
   finishedAt?: Date;
+  // Task dependencies (issue 12) -------------------------------------------------------------
+  /**
+   * Only read by `createTask` (the task then starts `waiting`); `getTask` does not return it:
+   * read the graph with `getTaskLinks`.
+   */
+  links?: NewTaskLinks;
 }
 
 export interface ResultRecord {

@@ -22,6 +22,7 @@ import type {
   TokenDoc,
   UserDoc,
 } from './mongo-docs.js';
+import type { TaskEdgeDoc, TaskLinksDoc } from './mongo-dependency-docs.js';
 
 /** Collections of one Kolejka database. */
 export interface MongoCollections {
@@ -35,6 +36,9 @@ export interface MongoCollections {
   events: Collection<EventDoc>;
   counters: Collection<CounterDoc>;
   foremen: Collection<ForemanDoc>;
+  // Task dependencies (issue 12)
+  taskLinks: Collection<TaskLinksDoc>;
+  taskEdges: Collection<TaskEdgeDoc>;
 }
 
 /** Indexes created at open (createIndexes is idempotent for identical definitions). */
@@ -70,6 +74,12 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
   events: [{ key: { at: 1 }, name: 'by_time' }],
   counters: [],
   foremen: [],
+  // Task dependencies (issue 12): edges are read by dependency when a task ends.
+  taskLinks: [],
+  taskEdges: [
+    { key: { dependency: 1, dependent: 1 }, name: 'by_dependency' },
+    { key: { dependent: 1, position: 1 }, name: 'by_dependent' },
+  ],
 };
 
 export interface MongoDatabaseOptions {
@@ -104,6 +114,8 @@ export class MongoDatabase {
       events: db.collection<EventDoc>('events'),
       counters: db.collection<CounterDoc>('counters'),
       foremen: db.collection<ForemanDoc>('foremen'),
+      taskLinks: db.collection<TaskLinksDoc>('taskLinks'),
+      taskEdges: db.collection<TaskEdgeDoc>('taskEdges'),
     };
   }
 

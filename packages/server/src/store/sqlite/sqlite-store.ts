@@ -8,6 +8,7 @@ import * as accounts from './sqlite-accounts.js';
 import * as blobs from './sqlite-blobs.js';
 import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
 import { SqliteDb, type SqliteSynchronous } from './sqlite-db.js';
+import * as dependencies from './sqlite-dependencies.js';
 import * as events from './sqlite-events.js';
 import * as foremen from './sqlite-foremen.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -26,6 +27,7 @@ const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
   ...foremen,
   ...tasks,
   ...transitions,
+  ...dependencies,
 };
 
 export interface SqliteStoreOptions {
