@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeAccountConformance } from './store-conformance-accounts.js';
 import { describeBlobConformance } from './store-conformance-blobs.js';
+import { describeDependencyConformance } from './store-conformance-dependencies.js';
 import { describeEventConformance } from './store-conformance-events.js';
 import { describeLifecycleConformance } from './store-conformance-lifecycle.js';
 import { describeTaskConformance } from './store-conformance-tasks.js';
@@ -19,5 +20,6 @@ export function describeStoreConformance(engine: StoreEngine): void {
     describeTaskConformance(engine);
     describeLifecycleConformance(engine);
     describeEventConformance(engine);
+    describeDependencyConformance(engine);
   });
 }
