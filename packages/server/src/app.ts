@@ -21,6 +21,7 @@ import { resultRoutes } from './results/result-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
 import { queueRoutes } from './tasks/queue-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
+import { dependencyRoutes } from './dependencies/dependency-routes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -37,6 +38,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     settingsRoutes(services),
     blobRoutes(services),
     taskRoutes(services),
+    dependencyRoutes(services),
     resultRoutes(services),
     queueRoutes(services),
     foremanRoutes(services),
