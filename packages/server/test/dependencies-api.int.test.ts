@@ -118,8 +118,8 @@ describe('submitting with dependencies', () => {
       '/inputs/ok/path',
     ]);
     expect(response.text).toContain('dependencies[1]');
-    // Another user's task is refused to a client, allowed to a manager.
-    const asManager = await submit('manager', { dependencies: [bobs] });
+    // Another user's task is refused to a client, allowed to an admin.
+    const asManager = await submit('root', { dependencies: [bobs] });
     expect(asManager.status).toBe(201);
     const clientRefused = await submit('alice', { dependencies: [bobs] });
     expect(issuePaths(clientRefused)).toEqual(['/dependencies/0']);
