@@ -5,6 +5,7 @@ import { isKolejkaError } from '@kolejka/spec';
 import { blobCommands } from './commands/blob-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { executeCommand } from './commands/execute-command.js';
+import { graphCommand } from './commands/graph-command.js';
 import { loginCommand } from './commands/login-command.js';
 import { resultCommands } from './commands/result-commands.js';
 import { taskCommands } from './commands/task-commands.js';
@@ -68,6 +69,7 @@ export async function runCli(
     .usage(USAGE)
     .command(executeCommand(run))
     .command(taskCommands(run))
+    .command(graphCommand(run))
     .command(resultCommands(run))
     .command(blobCommands(run))
     .command(loginCommand(run))

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { dependencyOptionsFromFlags, withDependencyFlags } from './dependency-flags.js';
 import { KolejkaError, isKolejkaError, isTerminalTaskState } from '@kolejka/spec';
 import { EXIT } from '../exit-codes.js';
 import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
@@ -13,6 +14,9 @@ interface ExecuteArgs extends GlobalArgs {
   timeout?: string;
   interval?: string;
   priority?: number;
+  after?: string[];
+  'after-policy'?: string;
+  input?: string[];
 }
 
 export function executeCommand(run: Runner) {
@@ -21,35 +25,37 @@ export function executeCommand(run: Runner) {
     describe:
       'Run a task dir on the server and write its result dir: put (uploading only files the server lacks), wait (pushed, not polled), get',
     builder: (yargs: Argv<GlobalArgs>) =>
-      withLimitFlags(
-        yargs
-          .positional('task-dir', {
-            type: 'string',
-            demandOption: true,
-            describe:
-              'Task directory (kolejka_task.json and its files; symbolic links are followed and their content uploaded)',
-          })
-          .positional('result-dir', {
-            type: 'string',
-            demandOption: true,
-            describe: 'Where the result goes (created)',
-          })
-          .option('consume', {
-            type: 'boolean',
-            describe: 'Delete the task dir once the result dir is written',
-          })
-          .option('timeout', {
-            type: 'string',
-            describe: 'Give up after this long (e.g. 90s, 10M); the task keeps running (exit 5)',
-          })
-          .option('interval', {
-            type: 'string',
-            describe: 'Polling period when the server has no events channel (default 1s)',
-          })
-          .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' })
-          .epilogue(
-            'Prints the task key at once, each state change, then a summary (exit code, termination reason, time, memory). Exit 0 when the command exited 0, 1 when it failed or hit a limit, 7 when the server could not run the task; see kolejka-client --help for the rest.',
-          ),
+      withDependencyFlags(
+        withLimitFlags(
+          yargs
+            .positional('task-dir', {
+              type: 'string',
+              demandOption: true,
+              describe:
+                'Task directory (kolejka_task.json and its files; symbolic links are followed and their content uploaded)',
+            })
+            .positional('result-dir', {
+              type: 'string',
+              demandOption: true,
+              describe: 'Where the result goes (created)',
+            })
+            .option('consume', {
+              type: 'boolean',
+              describe: 'Delete the task dir once the result dir is written',
+            })
+            .option('timeout', {
+              type: 'string',
+              describe: 'Give up after this long (e.g. 90s, 10M); the task keeps running (exit 5)',
+            })
+            .option('interval', {
+              type: 'string',
+              describe: 'Polling period when the server has no events channel (default 1s)',
+            })
+            .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' })
+            .epilogue(
+              'Prints the task key at once, each state change, then a summary (exit code, termination reason, time, memory). Exit 0 when the command exited 0, 1 when it failed or hit a limit, 7 when the server could not run the task; see kolejka-client --help for the rest.',
+            ),
+        ),
       ),
     handler: (argv: ExecuteArgs) =>
       run(argv, async (session) => {
@@ -66,6 +72,7 @@ export function executeCommand(run: Runner) {
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
           ...(argv.consume === true ? { consume: true } : {}),
           ...(argv.priority === undefined ? {} : { priority: argv.priority }),
+          ...dependencyOptionsFromFlags(argv),
           onSubmitted: (task) => {
             key = task.key;
             output.info(task.key, { event: 'submitted', key: task.key, state: task.state });
