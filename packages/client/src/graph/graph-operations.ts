@@ -66,11 +66,11 @@ export async function getGraph(
   options: { depth?: number; signal?: AbortSignal } = {},
 ): Promise<TaskGraph> {
   const query = options.depth === undefined ? '' : `?depth=${options.depth}`;
-  const graph = (await ctx.transport.json({
+  const graph = await ctx.transport.json<TaskGraph>({
     method: 'GET',
     path: `/api/v1/tasks/${checkTaskKey(key)}/graph${query}`,
     isIdempotent: true,
     signal: options.signal,
-  })) as TaskGraph;
+  });
   return graph;
 }
