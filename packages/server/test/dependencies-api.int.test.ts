@@ -84,8 +84,8 @@ describe('submitting with dependencies', () => {
       dependencies: [a],
       after: 'succeeded',
       unsatisfiedDependencies: 1,
-      dependentCount: 0,
     });
+    expect(response.json).not.toHaveProperty('dependentCount');
     expect(await read(a)).toMatchObject({ dependentCount: 1 });
     await finish(a, 0);
     expect(await read(d.key)).toMatchObject({ state: 'queued', unsatisfiedDependencies: 0 });

@@ -33,7 +33,7 @@ export interface TaskView {
   inputs?: Record<string, { from: string; path: string }>;
   /** How many dependencies have not satisfied it yet. */
   unsatisfiedDependencies?: number;
-  /** How many tasks depend on it. */
+  /** How many tasks depend on it (absent when none). */
   dependentCount?: number;
 }
 

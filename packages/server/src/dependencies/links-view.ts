@@ -14,7 +14,8 @@ export function withLinks(view: TaskView, links: TaskLinks | undefined): TaskVie
         }),
     ...(links.after === undefined ? {} : { after: links.after }),
     ...(links.inputs === undefined ? {} : { inputs: links.inputs }),
-    dependentCount: links.dependentCount,
+    // Absent when 0, so a task outside any graph reads as it always did.
+    ...(links.dependentCount === 0 ? {} : { dependentCount: links.dependentCount }),
   };
 }
 
