@@ -133,6 +133,17 @@ describe('submitting with dependencies', () => {
     expect(issuePaths(many)).toEqual(['/dependencies']);
     const lone = await submit('alice', { after: 'any' });
     expect(issuePaths(lone)).toEqual(['/after']);
+    const a = await submitKey('alice');
+    const clash = await api(t.url, '/api/v1/tasks', {
+      token: token('alice'),
+      json: {
+        task: { ...task, files: { 'run.sh': { reference: 'f'.repeat(64) } } },
+        dependencies: [a],
+        inputs: { 'run.sh': { from: a, path: 'out' } },
+      },
+    });
+    expect(clash.status).toBe(400);
+    expect(issuePaths(clash)).toEqual(['/inputs/run.sh']);
   });
 });
 

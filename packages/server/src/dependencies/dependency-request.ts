@@ -102,14 +102,22 @@ export async function parseDependencyRequest(
       after = rawAfter as AfterPolicy;
     else issues.push({ path: '/after', message: `must be one of ${AFTER_POLICIES.join(', ')}` });
   }
-  const inputs = parseInputs(rawInputs, new Set(dependencies), issues);
+  const inputs = parseInputs(rawInputs, new Set(dependencies), taskFileNames(body.task), issues);
   if (issues.length > 0) throw validationError('task request', sortIssues(issues));
   return { dependencies, after, ...(inputs === undefined ? {} : { inputs }) };
+}
+
+/** The file names of the submitted task (its own validation reports a malformed one). */
+function taskFileNames(task: unknown): Set<string> {
+  if (task === null || typeof task !== 'object') return new Set();
+  const files = (task as { files?: unknown }).files;
+  return new Set(files !== null && typeof files === 'object' ? Object.keys(files) : []);
 }
 
 function parseInputs(
   raw: unknown,
   dependencies: ReadonlySet<string>,
+  taskFiles: ReadonlySet<string>,
   issues: ValidationIssue[],
 ): Record<string, TaskInput> | undefined {
   if (raw === undefined) return undefined;
@@ -126,6 +134,8 @@ function parseInputs(
     const problem = relativePathProblem(name);
     if (problem !== undefined)
       issues.push({ path, message: `is not a valid task file name: it ${problem}` });
+    else if (taskFiles.has(name))
+      issues.push({ path, message: 'is also a file of the task: give the input another name' });
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       issues.push({ path, message: 'must be {"from": KEY, "path": FILE IN ITS RESULT}' });
       continue;
