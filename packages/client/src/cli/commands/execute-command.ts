@@ -25,37 +25,35 @@ export function executeCommand(run: Runner) {
     describe:
       'Run a task dir on the server and write its result dir: put (uploading only files the server lacks), wait (pushed, not polled), get',
     builder: (yargs: Argv<GlobalArgs>) =>
-      withDependencyFlags(
-        withLimitFlags(
-          yargs
-            .positional('task-dir', {
-              type: 'string',
-              demandOption: true,
-              describe:
-                'Task directory (kolejka_task.json and its files; symbolic links are followed and their content uploaded)',
-            })
-            .positional('result-dir', {
-              type: 'string',
-              demandOption: true,
-              describe: 'Where the result goes (created)',
-            })
-            .option('consume', {
-              type: 'boolean',
-              describe: 'Delete the task dir once the result dir is written',
-            })
-            .option('timeout', {
-              type: 'string',
-              describe: 'Give up after this long (e.g. 90s, 10M); the task keeps running (exit 5)',
-            })
-            .option('interval', {
-              type: 'string',
-              describe: 'Polling period when the server has no events channel (default 1s)',
-            })
-            .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' })
-            .epilogue(
-              'Prints the task key at once, each state change, then a summary (exit code, termination reason, time, memory). Exit 0 when the command exited 0, 1 when it failed or hit a limit, 7 when the server could not run the task; see kolejka-client --help for the rest.',
-            ),
-        ),
+      withLimitFlags(
+        withDependencyFlags(yargs)
+          .positional('task-dir', {
+            type: 'string',
+            demandOption: true,
+            describe:
+              'Task directory (kolejka_task.json and its files; symbolic links are followed and their content uploaded)',
+          })
+          .positional('result-dir', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Where the result goes (created)',
+          })
+          .option('consume', {
+            type: 'boolean',
+            describe: 'Delete the task dir once the result dir is written',
+          })
+          .option('timeout', {
+            type: 'string',
+            describe: 'Give up after this long (e.g. 90s, 10M); the task keeps running (exit 5)',
+          })
+          .option('interval', {
+            type: 'string',
+            describe: 'Polling period when the server has no events channel (default 1s)',
+          })
+          .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' })
+          .epilogue(
+            'Prints the task key at once, each state change, then a summary (exit code, termination reason, time, memory). Exit 0 when the command exited 0, 1 when it failed or hit a limit, 7 when the server could not run the task; see kolejka-client --help for the rest.',
+          ),
       ),
     handler: (argv: ExecuteArgs) =>
       run(argv, async (session) => {

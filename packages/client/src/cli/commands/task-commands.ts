@@ -47,16 +47,14 @@ export function taskCommands(run: Runner) {
           'put <task-dir>',
           'Submit a task dir (files the server already holds are not sent again); prints its key',
           (command) =>
-            withDependencyFlags(
-              withLimitFlags(
-                command
-                  .positional('task-dir', {
-                    type: 'string',
-                    demandOption: true,
-                    describe: 'Task directory',
-                  })
-                  .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' }),
-              ),
+            withLimitFlags(
+              withDependencyFlags(command)
+                .positional('task-dir', {
+                  type: 'string',
+                  demandOption: true,
+                  describe: 'Task directory',
+                })
+                .option('priority', { type: 'number', describe: 'Queue priority, -1000..1000' }),
             ),
           (argv) =>
             run(argv, async (session) => {
