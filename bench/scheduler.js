@@ -7,9 +7,13 @@
 //      after 20 warm-up probes that compile the validators);
 //   2. throughput: M foremen drain the N queued tasks; tasks assigned and completed per second
 //      (over the first min(N, 10000)), and the per-assignment cost 100k/1k;
-//   3. memory: the server's RSS with 1,000 idle foreman connections.
+//   3. memory: the server's RSS with 1,000 idle foreman connections;
+//   4. graph (issue 12): 1 root fanning out to G dependents and in again to 1 sink; the time
+//      from the root's result to the last dependent assigned (they are released inside the
+//      transaction that stores the root's result), and the drain rate of G queued tasks with
+//      G other tasks waiting (on a task that never runs) against the same queue without them.
 // Run after `pnpm build`:
-//   node bench/scheduler.js [--foremen M] [--queued 1000,100000] [--idle 1000] [--results push|http]
+//   node bench/scheduler.js [--foremen M] [--queued 1000,100000] [--idle 1000] [--results push|http] [--graph 10000]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +38,7 @@ const FOREMEN = Number(option('foremen', '10'));
 const QUEUED = option('queued', '1000,100000').split(',').map(Number);
 const IDLE = Number(option('idle', '1000'));
 const RESULTS = option('results', 'push');
+const GRAPH = Number(option('graph', '10000'));
 if (RESULTS !== 'push' && RESULTS !== 'http') throw new Error('--results is push or http');
 const PROBES = 200;
 const WARMUP = 20;
@@ -43,7 +48,7 @@ const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 const ms = (value) => `${value.toFixed(2)} ms`;
 
-async function prepareHome(queued) {
+async function prepareHome(queued, seed = async () => {}) {
   const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-bench-scheduler-'));
   const { store, blobs } = await openStorage({ home });
   const tokens = {};
@@ -87,6 +92,7 @@ async function prepareHome(queued) {
   const base = Date.now() - queued - 1000;
   if (queued > 0) await store.createTask(record(10, '3G', new Date(base)));
   for (let i = 0; i < queued; i++) await store.createTask(record(0, '2G', new Date(base + 1 + i)));
+  await seed(store, record);
   await store.close();
   await blobs.close();
   return { home, tokens };
@@ -328,5 +334,96 @@ if (IDLE > 0) {
   const idle = await idleConnections(IDLE);
   console.log(
     `${idle.count} idle foreman connections: server RSS ${(idle.before / 2 ** 20).toFixed(0)} MB → ${(idle.after / 2 ** 20).toFixed(0)} MB (target ≤ 200 MB)`,
+  );
+}
+
+/** Drains the queued tasks with FOREMEN simulated foremen; tasks per second. */
+async function drainRate(server, tokens, target, onAssign) {
+  const sims = Array.from({ length: FOREMEN }, (_, i) =>
+    foreman(server.url, tokens.node, `graph-${i}`, { cpus: 4, memory: '8G' }, onAssign),
+  );
+  const started = performance.now();
+  await Promise.all(sims.map((sim) => sim.welcomed));
+  const completed = () => sims.reduce((sum, sim) => sum + sim.completed, 0);
+  while (completed() < target) await new Promise((resolve) => setTimeout(resolve, 2));
+  const seconds = (performance.now() - started) / 1000;
+  for (const sim of sims) sim.ws.terminate();
+  return target / seconds;
+}
+
+async function withServer(home, fn) {
+  const server = await startServer(home);
+  try {
+    return await fn(server);
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+async function graphScenario(fanout) {
+  // a. Fan-out and in: the root, `fanout` dependents, one sink depending on all of them.
+  const keys = { root: '', middle: new Set(), sink: '' };
+  const fan = await prepareHome(0, async (store, record) => {
+    const root = record(0, '64M', new Date(Date.now() - 1000));
+    keys.root = root.key;
+    await store.createTask(root);
+    for (let i = 0; i < fanout; i++) {
+      const task = { ...record(0, '64M', new Date()), state: 'waiting' };
+      task.links = { dependencies: [root.key], after: 'finished' };
+      keys.middle.add(task.key);
+      await store.createTask(task);
+    }
+    const sink = { ...record(0, '64M', new Date()), state: 'waiting' };
+    sink.links = { dependencies: [...keys.middle], after: 'finished' };
+    keys.sink = sink.key;
+    await store.createTask(sink);
+  });
+  const fanTimes = await withServer(fan.home, async (server) => {
+    let rootDone = 0;
+    let lastMiddle = 0;
+    let sinkAt = 0;
+    let middleSeen = 0;
+    await drainRate(server, fan.tokens, fanout + 2, (message) => {
+      const now = performance.now();
+      if (message.key === keys.root)
+        rootDone = now; // its result is sent right after
+      else if (keys.middle.has(message.key)) {
+        middleSeen++;
+        lastMiddle = now;
+      } else if (message.key === keys.sink) sinkAt = now;
+      return false;
+    });
+    if (middleSeen !== fanout) throw new Error(`${middleSeen} of ${fanout} dependents ran`);
+    return { toLastDependent: lastMiddle - rootDone, toSink: sinkAt - rootDone };
+  });
+
+  // b. The cost of an assignment with `fanout` waiting tasks beside the queue, and without.
+  const rates = [];
+  for (const isWaiting of [false, true]) {
+    const home = await prepareHome(0, async (store, record) => {
+      const base = Date.now() - fanout - 1000;
+      for (let i = 0; i < fanout; i++) await store.createTask(record(0, '64M', new Date(base + i)));
+      if (!isWaiting) return;
+      const never = { ...record(0, '64M', new Date()), spec: undefined };
+      never.spec = { ...record(0, '64M', new Date()).spec, id: never.key, requires: ['never'] };
+      await store.createTask(never);
+      for (let i = 0; i < fanout; i++) {
+        const task = { ...record(0, '64M', new Date()), state: 'waiting' };
+        task.links = { dependencies: [never.key], after: 'finished' };
+        await store.createTask(task);
+      }
+    });
+    rates.push(await withServer(home.home, (server) => drainRate(server, home.tokens, fanout)));
+  }
+  return { ...fanTimes, flatRate: rates[0], waitingRate: rates[1] };
+}
+
+if (GRAPH > 0) {
+  const graph = await graphScenario(GRAPH);
+  console.log(
+    `graph 1 → ${GRAPH} → 1: root's result → last dependent assigned ${ms(graph.toLastDependent)}, → sink assigned ${ms(graph.toSink)}; ` +
+      `drain ${graph.flatRate.toFixed(0)} tasks/s flat, ${graph.waitingRate.toFixed(0)} tasks/s with ${GRAPH} waiting: per-assignment cost ${(graph.flatRate / graph.waitingRate).toFixed(2)} (target ≤ 1.5)`,
   );
 }

@@ -16,6 +16,14 @@ export type { PutBlobResult } from './blobs/blob-operations.js';
 export type { TransferOptions } from './blobs/blob-transfer.js';
 export type { PutTaskOptions, PutTaskResult, TaskFilter } from './tasks/task-operations.js';
 export type { ExecuteOptions, ExecuteResult } from './execute.js';
+export type {
+  AfterPolicy,
+  DependencyOptions,
+  TaskGraph,
+  TaskGraphEdge,
+  TaskGraphNode,
+  TaskInput,
+} from './graph/graph-operations.js';
 export type { TaskOutcome } from './events/wait-for-task.js';
 export type { WebSocketFactory } from './events/events-socket.js';
 export { readClientEnv, type ClientEnv, type Env } from './options.js';

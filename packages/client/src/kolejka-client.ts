@@ -10,6 +10,7 @@ import {
   type TaskPlacement,
   type UserPolicyChanges,
 } from './queue/queue-operations.js';
+import { getGraph, type TaskGraph } from './graph/graph-operations.js';
 import type { ResultSpec, ResultSpecJson, TaskSpec } from '@kolejka/spec';
 import { TokenAuth } from './auth.js';
 import {
@@ -216,8 +217,34 @@ export class KolejkaClient {
     return cancelTask(this.#ctx, key, options.signal);
   }
 
-  deleteTask(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return deleteTask(this.#ctx, key, options.signal);
+  /** With `isCascade`, also cancels the tasks waiting on it (refused otherwise). */
+  deleteTask(
+    key: string,
+    options: { signal?: AbortSignal; isCascade?: boolean } = {},
+  ): Promise<void> {
+    return deleteTask(this.#ctx, key, options.signal, options.isCascade);
+  }
+
+  // Task dependencies (issue 12)
+
+  /**
+   * Submits a task that depends on `key` (queued, running or already ended): a task dir or
+   * a spec with `baseDir`, with more `dependencies`, `after` and `inputs` as in `putTask`.
+   */
+  async addContinuation(
+    key: string,
+    source: string | TaskSpec,
+    options: Omit<PutTaskOptions, 'continuationOf'> = {},
+  ): Promise<RemoteTask> {
+    return (await putTask(this.#ctx, source, { ...options, continuationOf: key })).task;
+  }
+
+  /** The task with its dependencies and dependents, `depth` steps each way (server default 3). */
+  getGraph(
+    key: string,
+    options: { depth?: number; signal?: AbortSignal } = {},
+  ): Promise<TaskGraph> {
+    return getGraph(this.#ctx, key, options);
   }
 
   // Results

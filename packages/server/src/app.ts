@@ -23,6 +23,7 @@ import { createServices, type ServerServices, type ServicesOptions } from './ser
 import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
+import { dependencyRoutes } from './dependencies/dependency-routes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -39,6 +40,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     settingsRoutes(services),
     blobRoutes(services),
     taskRoutes(services),
+    dependencyRoutes(services),
     resultRoutes(services),
     queueRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),

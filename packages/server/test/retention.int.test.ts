@@ -106,6 +106,43 @@ describe('maintenance: retention, then gc', () => {
     await runner.close();
   });
 
+  it('keeps an ended task that others still wait on, with the result file their input needs', async () => {
+    await store.createUser({ username: 'alice', roles: ['client'], createdAt: at(0) });
+    const compiled = await finishedTask('alice', 'compiled');
+    const other = await assignedTask(store, 'f1', makeTask({ owner: 'alice' }));
+    const dependent = makeTask({
+      owner: 'alice',
+      state: 'waiting',
+      links: {
+        dependencies: [compiled, other.key],
+        after: 'finished',
+        inputs: { prog: { from: compiled, path: 'out.txt' } },
+      },
+    });
+    await store.createTask(dependent);
+    const runner = new MaintenanceRunner({
+      store,
+      blobs,
+      retention: parseRetention('client=1D'),
+      intervalMs: 0,
+      clock: () => new Date(Date.now() + 2 * 3_600_000),
+    });
+    expect((await runner.runOnce()).tasksDeleted).toBe(0);
+    expect((await store.getTask(compiled))?.state).toBe('finished');
+    // Its last dependency ends: the input resolves, and the next run deletes the task (the
+    // released dependent names the blob itself, so the gc keeps it).
+    await store.finishTask(other.key, 1, makeResult(other.key, 1), at(5));
+    const released = await store.getTask(dependent.key);
+    expect(released?.state).toBe('queued');
+    const input = released?.spec.files.prog?.reference ?? '';
+    expect(input).toMatch(/^[0-9a-f]{64}$/);
+    const report = await runner.runOnce();
+    expect(report.tasksDeleted).toBe(2);
+    expect(await store.getTask(compiled)).toBeUndefined();
+    expect(await store.getBlob(input)).toBeDefined();
+    await runner.close();
+  });
+
   it('runs on its own every interval once started, and stops at close', async () => {
     await store.createUser({ username: 'alice', roles: ['client'], createdAt: at(0) });
     await finishedTask('alice', 'x');

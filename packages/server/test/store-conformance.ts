@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeAccountConformance } from './store-conformance-accounts.js';
 import { describeBlobConformance } from './store-conformance-blobs.js';
+import { describeDependencyConformance } from './store-conformance-dependencies.js';
 import { describeEventConformance } from './store-conformance-events.js';
 import { describeLifecycleConformance } from './store-conformance-lifecycle.js';
 import { describeQueueControlConformance } from './store-conformance-queue-control.js';
@@ -23,5 +24,6 @@ export function describeStoreConformance(engine: StoreEngine): void {
     describeEventConformance(engine);
     describeQueueControlConformance(engine);
     describeScheduleConformance(engine);
+    describeDependencyConformance(engine);
   });
 }

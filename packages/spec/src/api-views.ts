@@ -26,6 +26,17 @@ export interface TaskView {
   schedule?: string;
   /** Canonical task spec; `files[*].reference` are blob hashes. */
   spec: TaskSpecJson;
+  // Task dependencies (issue 12): shown when reading one task, not in listings.
+  /** Keys of the tasks it waits on, in the order submitted. */
+  dependencies?: string[];
+  /** When a dependency lets it run: `finished` (a result, any exit code), `succeeded` (exit 0), `any`. */
+  after?: 'finished' | 'succeeded' | 'any';
+  /** Input file name → the dependency result file it becomes. */
+  inputs?: Record<string, { from: string; path: string }>;
+  /** How many dependencies have not satisfied it yet. */
+  unsatisfiedDependencies?: number;
+  /** How many tasks depend on it (absent when none). */
+  dependentCount?: number;
 }
 
 /** How API v1 shows a result (`GET /api/v1/tasks/{key}/result`). */

@@ -5,6 +5,7 @@ import { isKolejkaError } from '@kolejka/spec';
 import { blobCommands } from './commands/blob-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { executeCommand } from './commands/execute-command.js';
+import { graphCommand } from './commands/graph-command.js';
 import { loginCommand } from './commands/login-command.js';
 import { resultCommands } from './commands/result-commands.js';
 import { queueCommands } from './commands/queue-commands.js';
@@ -72,6 +73,7 @@ export async function runCli(
     .command(taskCommands(run))
     // Queue control (issue 12)
     .command(queueCommands(run))
+    .command(graphCommand(run))
     .command(resultCommands(run))
     .command(scheduleCommands(run))
     .command(blobCommands(run))

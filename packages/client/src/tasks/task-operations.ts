@@ -28,8 +28,11 @@ import {
   type RemoteTask,
   type TaskPage,
 } from '../resources.js';
+import { dependencyFields, type DependencyOptions } from '../graph/graph-operations.js';
 
-export interface PutTaskOptions extends ProgressOptions {
+export interface PutTaskOptions extends ProgressOptions, DependencyOptions {
+  /** Submit as a continuation of this task (it becomes the first dependency). */
+  continuationOf?: string;
   /** Where the `path`s of a spec given as an object are (a task dir is its own base). */
   baseDir?: string;
   /** Limits combined with the task's (on top of the client's `limits`). */
@@ -58,10 +61,14 @@ export async function putTask(
   const task = checkRemoteTask(
     await ctx.transport.json({
       method: 'POST',
-      path: '/api/v1/tasks',
+      path:
+        options.continuationOf === undefined
+          ? '/api/v1/tasks'
+          : `/api/v1/tasks/${checkTaskKey(options.continuationOf)}/continuations`,
       json: {
         task: spec,
         ...(options.priority === undefined ? {} : { priority: options.priority }),
+        ...dependencyFields(options),
       },
       // Each POST makes a new task: never resent once it may have arrived.
       isIdempotent: false,
@@ -222,15 +229,19 @@ export async function cancelTask(
   );
 }
 
-/** Deletes a task and its result (cancelling it first if it still runs). */
+/**
+ * Deletes a task and its result (cancelling it first if it still runs). Refused while tasks
+ * wait on it, unless `isCascade`: then they are cancelled too.
+ */
 export async function deleteTask(
   ctx: ClientContext,
   key: string,
   signal?: AbortSignal,
+  isCascade = false,
 ): Promise<void> {
   await ctx.transport.send({
     method: 'DELETE',
-    path: `/api/v1/tasks/${checkTaskKey(key)}`,
+    path: `/api/v1/tasks/${checkTaskKey(key)}${isCascade ? '?cascade=true' : ''}`,
     isIdempotent: false,
     signal,
   });

@@ -30,6 +30,78 @@ const COMPONENT_SCHEMAS: Record<string, unknown> = {
     properties: {
       task: ref('TaskSpec'),
       priority: { type: 'integer', minimum: -1000, maximum: 1000, default: 0 },
+      // Task dependencies (issue 12)
+      dependencies: {
+        type: 'array',
+        maxItems: 10000,
+        items: { type: 'string', pattern: TASK_KEY_PATTERN },
+        description:
+          'Keys of your tasks (any task for managers) this one waits on; stored `waiting` until they end as `after` asks',
+      },
+      after: ref('AfterPolicy'),
+      inputs: {
+        type: 'object',
+        description:
+          'Task file name → a file of a dependency result, added to the task files when it is released',
+        additionalProperties: ref('TaskInput'),
+      },
+    },
+  },
+  AfterPolicy: {
+    type: 'string',
+    enum: ['finished', 'succeeded', 'any'],
+    default: 'finished',
+    description:
+      '`finished`: the dependency stored a result (any exit code); `succeeded`: exit code 0; `any`: also failed or cancelled',
+  },
+  TaskInput: {
+    type: 'object',
+    required: ['from', 'path'],
+    properties: {
+      from: { type: 'string', pattern: TASK_KEY_PATTERN, description: 'One of the dependencies' },
+      path: { type: 'string', description: 'A file in its result' },
+    },
+  },
+  TaskGraph: {
+    type: 'object',
+    required: ['root', 'nodes', 'edges', 'depth', 'maxNodes', 'isTruncated'],
+    properties: {
+      root: { type: 'string', pattern: TASK_KEY_PATTERN },
+      nodes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['key', 'distance'],
+          properties: {
+            key: { type: 'string', pattern: TASK_KEY_PATTERN },
+            state: ref('TaskState'),
+            owner: { type: 'string' },
+            reason: { type: 'string' },
+            after: ref('AfterPolicy'),
+            distance: {
+              type: 'integer',
+              description: 'Negative: upstream (dependencies); positive: downstream',
+            },
+            dependentCount: { type: 'integer' },
+          },
+        },
+      },
+      edges: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['dependency', 'dependent', 'after'],
+          properties: {
+            dependency: { type: 'string', pattern: TASK_KEY_PATTERN },
+            dependent: { type: 'string', pattern: TASK_KEY_PATTERN },
+            after: ref('AfterPolicy'),
+            outcome: { type: 'string', enum: ['satisfied', 'unsatisfied'] },
+          },
+        },
+      },
+      depth: { type: 'integer' },
+      maxNodes: { type: 'integer' },
+      isTruncated: { type: 'boolean' },
     },
   },
   Task: {
@@ -55,6 +127,12 @@ const COMPONENT_SCHEMAS: Record<string, unknown> = {
       assignee: { type: 'string' },
       leaseExpiresAt: time,
       reason: { type: 'string', description: 'Why the task failed or was cancelled' },
+      // Task dependencies (issue 12): in single-task answers, not in listings.
+      dependencies: { type: 'array', items: { type: 'string', pattern: TASK_KEY_PATTERN } },
+      after: ref('AfterPolicy'),
+      inputs: { type: 'object', additionalProperties: ref('TaskInput') },
+      unsatisfiedDependencies: { type: 'integer' },
+      dependentCount: { type: 'integer' },
       createdAt: time,
       updatedAt: time,
       assignedAt: time,

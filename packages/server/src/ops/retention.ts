@@ -1,9 +1,10 @@
 import { noopLogger, type Logger } from '@kolejka/spec';
 import type { Store } from '../store/store.js';
+import { waitingDependents } from '../dependencies/waiting-dependents.js';
 import { retentionOf, type RetentionPolicy } from './retention-policy.js';
 
 export interface RetentionPorts {
-  store: Pick<Store, 'listUsers' | 'listTasks' | 'deleteTask'>;
+  store: Pick<Store, 'listUsers' | 'listTasks' | 'deleteTask' | 'getTask' | 'getTaskLinks'>;
   logger?: Logger;
 }
 
@@ -37,6 +38,9 @@ export async function applyRetention(
       let deletedNow = 0;
       for (const task of page.items) {
         try {
+          // A task others still wait on stays (their inputs may come from its result); it
+          // goes at a later run, once they are decided.
+          if ((await waitingDependents(store, task.key)).length > 0) continue;
           if (await store.deleteTask(task.key, now)) deletedNow++;
         } catch (error) {
           // One task that cannot go (e.g. others still depend on it) keeps the rest going.

@@ -80,6 +80,9 @@ export const STORE_OPERATIONS = {
   getResult: read('read a result'),
   deleteResult: write('delete a result'),
 
+  // Task dependencies (issue 12)
+  getTaskLinks: read('read the task graph'),
+
   readEvents: read('read events'),
   lastEventSeq: read('read the last event'),
   deleteEventsBefore: write('delete old events'),

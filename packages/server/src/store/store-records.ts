@@ -1,3 +1,4 @@
+import type { NewTaskLinks } from './dependency-records.js';
 import type { LimitsJson, ResultSpecJson, TaskSpecJson, TaskState } from '@kolejka/spec';
 
 /* The records the Store contract (store.ts) reads and writes; every engine returns copies. */
@@ -97,6 +98,12 @@ export interface TaskRecord {
   queueOrder?: number;
   /** The schedule whose firing created the task (schedules, issue 12). */
   schedule?: string;
+  // Task dependencies (issue 12) -------------------------------------------------------------
+  /**
+   * Only read by `createTask` (the task then starts `waiting`); `getTask` does not return it:
+   * read the graph with `getTaskLinks`.
+   */
+  links?: NewTaskLinks;
 }
 
 export interface ResultRecord {

@@ -28,9 +28,12 @@ import type {
   ScheduleRecord,
 } from './schedule-records.js';
 
+import type { TaskLinks } from './dependency-records.js';
+
 // The records the contract speaks of, so that its users import both from one module.
 export * from './store-records.js';
 export * from './schedule-records.js';
+export * from './dependency-records.js';
 
 /**
  * The server's one narrow storage interface. Two engines implement it — SQLite (embedded
@@ -199,6 +202,22 @@ export interface Store {
    * there was a result. `lostCount` is reset as by `requeueTask`.
    */
   deleteResult(taskKey: string, now: Date): Promise<boolean>;
+
+  // Task dependencies (issue 12) -------------------------------------------------------------
+  // A task created with `links` is stored `waiting` with an edge per dependency and a
+  // counter of unsatisfied ones (KOLEJKA_NOT_FOUND naming a dependency that does not exist,
+  // KOLEJKA_VALIDATION for duplicates, more than MAX_DEPENDENCIES, itself, or an input `from`
+  // that is not a dependency). Dependents are decided INSIDE the operation that ends their
+  // dependency — finishTask, failTask, cancelTask, expireLeases to failed — in the same
+  // atomic operation: the edge gets its outcome under the dependent's `after`; a dependent
+  // whose last dependency is satisfied goes `waiting` → `queued` (with its event, and its
+  // inputs resolved to the result files' hashes as task files); one that can no longer be
+  // satisfied goes → `cancelled` with a reason naming the dependency, and that propagates to
+  // its own dependents. Exactly once with several server processes, no sweep. Dependencies
+  // that ended before the submission decide the new task at once. An edge is decided once:
+  // re-running an ended dependency (requeue, result deletion) does not decide it again.
+  /** The task's dependencies, policy, inputs and dependents (the first `dependentLimit`); `undefined` when no such task. */
+  getTaskLinks(key: string, dependentLimit: number): Promise<TaskLinks | undefined>;
 
   // Events ------------------------------------------------------------------------------------
   /** Events with `seq > afterSeq`, oldest first. */

@@ -17,6 +17,14 @@ import { mayDeleteTask, taskNotFound, visibleTask } from './task-access.js';
 import { parseTaskQuery } from './task-queries.js';
 import { submitTask, type SubmitPorts } from './task-submission.js';
 import { taskView } from './task-view.js';
+// Task dependencies (issue 12)
+import { parseDependencyRequest } from '../dependencies/dependency-request.js';
+import { linkedView } from '../dependencies/links-view.js';
+import {
+  cancelDownstream,
+  dependentsConflict,
+  waitingDependents,
+} from '../dependencies/waiting-dependents.js';
 
 export interface TaskRoutePorts extends SubmitPorts {
   settings: SubmitPorts['settings'] & Pick<ServerSettings, 'maxJsonBytes'>;
@@ -24,7 +32,7 @@ export interface TaskRoutePorts extends SubmitPorts {
 
 export const MAX_PRIORITY = 1000;
 
-function parsePriority(value: unknown): number | undefined {
+export function parsePriority(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Number.isInteger(value) || Math.abs(value as number) > MAX_PRIORITY) {
     throw validationError('task request', [
@@ -73,11 +81,22 @@ function register(router: Router, ports: TaskRoutePorts): void {
     const priority = parsePriority(body.priority);
     // Queue control (issue 12): the owner's maxQueued (429 when over).
     await assertBelowQueuedLimit(ports.store, principal.username);
+    const links = await parseDependencyRequest(ports, principal, body);
     const record = await withIssuesUnder('/task', 'task request', () =>
-      submitTask(ports, principal, body.task, priority === undefined ? {} : { priority }),
+      submitTask(ports, principal, body.task, {
+        ...(priority === undefined ? {} : { priority }),
+        ...(links === undefined ? {} : { links }),
+      }),
     );
     res.setHeader('Location', `${req.baseUrl}/tasks/${record.key}`);
-    sendJson(res, 201, taskView(record));
+    if (links === undefined) sendJson(res, 201, taskView(record));
+    // Dependencies that already ended decide the task at once: answer what was stored.
+    else
+      sendJson(
+        res,
+        201,
+        await linkedView(ports.store, taskView((await ports.store.getTask(record.key)) ?? record)),
+      );
   });
 
   router.get('/tasks', async (req, res) => {
@@ -100,7 +119,7 @@ function register(router: Router, ports: TaskRoutePorts): void {
 
   router.get('/tasks/:key', async (req, res) => {
     const task = await visibleTask(ports, requirePrincipal(res), req.params.key);
-    sendJson(res, 200, taskView(task));
+    sendJson(res, 200, await linkedView(ports.store, taskView(task)));
   });
 
   router.post('/tasks/:key/cancel', async (req, res) => {
@@ -117,6 +136,12 @@ function register(router: Router, ports: TaskRoutePorts): void {
     const task = await visibleTask(ports, principal, req.params.key);
     if (!mayDeleteTask(principal, task)) {
       throw new KolejkaError('KOLEJKA_FORBIDDEN', `Only the owner or a manager deletes a task`);
+    }
+    // Tasks waiting on it would lose their dependency: refused, or cancelled with ?cascade=true.
+    const waiting = await waitingDependents(ports.store, task.key);
+    if (waiting.length > 0) {
+      if (req.query.cascade !== 'true') throw dependentsConflict(task.key, waiting);
+      await cancelDownstream(ports.store, task.key, ports.clock());
     }
     // Cancelling first tells the foreman running it (through the event log) to stop.
     if (!TERMINAL_TASK_STATES.includes(task.state)) {
@@ -185,7 +210,14 @@ const PATHS: OpenApiPaths = {
       tags: ['tasks'],
       operationId: 'deleteTask',
       summary: 'Delete a task and its result (owner, managers, admins); cancels it first',
-      responses: { '204': doc.empty('Deleted'), ...doc.errors(401, 403, 404) },
+      description:
+        'Refused (409, naming them) while tasks wait on it as a dependency; with `cascade=true` every unfinished task downstream is cancelled first (kept, with a reason naming this task).',
+      parameters: [
+        doc.query('cascade', 'Also cancel the tasks that wait on this one', {
+          type: 'boolean',
+        }),
+      ],
+      responses: { '204': doc.empty('Deleted'), ...doc.errors(401, 403, 404, 409) },
     },
   },
   '/api/v1/tasks/{key}/cancel': {

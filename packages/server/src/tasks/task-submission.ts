@@ -14,7 +14,7 @@ import type { Principal } from '../accounts/principal.js';
 import { newUuidHex } from '../accounts/tokens.js';
 import { resolveFileReference } from '../blobs/blob-access.js';
 import type { ServerSettings } from '../server-settings.js';
-import type { Store, TaskRecord } from '../store/store.js';
+import type { NewTaskLinks, Store, TaskRecord } from '../store/store.js';
 import { runnableLimitIssues } from './runnable-limits.js';
 import { applyServerLimits, taskPolicyIssues, type TaskPolicySettings } from './task-policy.js';
 
@@ -29,6 +29,8 @@ export interface SubmitPorts {
 export interface SubmitOptions {
   /** Higher runs first. Default 0. */
   priority?: number;
+  /** Dependencies (issue 12): the task is stored `waiting` and the store releases it. */
+  links?: NewTaskLinks;
 }
 
 /**
@@ -50,7 +52,8 @@ export async function submitTask(
     key,
     owner: principal.username,
     spec,
-    state: 'queued',
+    state: options.links === undefined ? 'queued' : 'waiting',
+    ...(options.links === undefined ? {} : { links: options.links }),
     priority: options.priority ?? 0,
     attempt: 0,
     lostCount: 0,

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { dependencyOptionsFromFlags, withDependencyFlags } from './dependency-flags.js';
 import { KolejkaError, isKolejkaError, isTerminalTaskState } from '@kolejka/spec';
 import { EXIT } from '../exit-codes.js';
 import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
@@ -13,6 +14,9 @@ interface ExecuteArgs extends GlobalArgs {
   timeout?: string;
   interval?: string;
   priority?: number;
+  after?: string[];
+  'after-policy'?: string;
+  input?: string[];
 }
 
 export function executeCommand(run: Runner) {
@@ -22,7 +26,7 @@ export function executeCommand(run: Runner) {
       'Run a task dir on the server and write its result dir: put (uploading only files the server lacks), wait (pushed, not polled), get',
     builder: (yargs: Argv<GlobalArgs>) =>
       withLimitFlags(
-        yargs
+        withDependencyFlags(yargs)
           .positional('task-dir', {
             type: 'string',
             demandOption: true,
@@ -66,6 +70,7 @@ export function executeCommand(run: Runner) {
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
           ...(argv.consume === true ? { consume: true } : {}),
           ...(argv.priority === undefined ? {} : { priority: argv.priority }),
+          ...dependencyOptionsFromFlags(argv),
           onSubmitted: (task) => {
             key = task.key;
             output.info(task.key, { event: 'submitted', key: task.key, state: task.state });

@@ -4,6 +4,7 @@ import type { RemoteTask } from '../../resources.js';
 import { limitsFromFlags, withLimitFlags } from '@kolejka/cli-kit/limit-flags';
 import type { Runner } from '../runner.js';
 import { keyArg, targetDirArg } from './positionals.js';
+import { dependencyOptionsFromFlags, withDependencyFlags } from './dependency-flags.js';
 import type { GlobalArgs } from '../session.js';
 import { assertPositiveInteger } from '../values.js';
 
@@ -47,7 +48,7 @@ export function taskCommands(run: Runner) {
           'Submit a task dir (files the server already holds are not sent again); prints its key',
           (command) =>
             withLimitFlags(
-              command
+              withDependencyFlags(command)
                 .positional('task-dir', {
                   type: 'string',
                   demandOption: true,
@@ -61,6 +62,7 @@ export function taskCommands(run: Runner) {
               const { task, uploadedCount } = await client.putTaskDetailed(argv['task-dir'], {
                 ...session.transfer(),
                 ...(argv.priority === undefined ? {} : { priority: argv.priority }),
+                ...dependencyOptionsFromFlags(argv),
               });
               session.progress.stop();
               session.output.value(task.key, {
@@ -170,12 +172,19 @@ export function taskCommands(run: Runner) {
         )
         .command(
           'delete <key>',
-          'Delete a task and its result (cancelling it first)',
-          (command) => command.positional('key', keyArg),
+          'Delete a task and its result (cancelling it first); refused while tasks wait on it, unless --cascade',
+          (command) =>
+            command.positional('key', keyArg).option('cascade', {
+              type: 'boolean',
+              describe: 'Also cancel every task that waits on it (directly or further down)',
+            }),
           (argv) =>
             run(argv, async (session) => {
               const client = await session.client();
-              await client.deleteTask(argv.key, { signal: session.io.signal });
+              await client.deleteTask(argv.key, {
+                signal: session.io.signal,
+                ...(argv.cascade === true ? { isCascade: true } : {}),
+              });
               session.output.info(`${argv.key} deleted`, { key: argv.key, deleted: true });
             }),
         )

@@ -24,6 +24,7 @@ import type {
   TokenDoc,
   UserDoc,
 } from './mongo-docs.js';
+import type { TaskEdgeDoc, TaskLinksDoc } from './mongo-dependency-docs.js';
 
 /** Collections of one Kolejka database. */
 export interface MongoCollections {
@@ -40,6 +41,9 @@ export interface MongoCollections {
   // Queue control (issue 12)
   queuePauses: Collection<QueuePauseDoc>;
   schedules: Collection<ScheduleDoc>;
+  // Task dependencies (issue 12)
+  taskLinks: Collection<TaskLinksDoc>;
+  taskEdges: Collection<TaskEdgeDoc>;
 }
 
 /** Indexes created at open (createIndexes is idempotent for identical definitions). */
@@ -84,6 +88,12 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
     { key: { owner: 1, createdAt: 1, _id: 1 }, name: 'by_owner_created' },
     { key: { fileHashes: 1 }, name: 'by_file_hash' },
   ],
+  // Task dependencies (issue 12): edges are read by dependency when a task ends.
+  taskLinks: [],
+  taskEdges: [
+    { key: { dependency: 1, dependent: 1 }, name: 'by_dependency' },
+    { key: { dependent: 1, position: 1 }, name: 'by_dependent' },
+  ],
 };
 
 export interface MongoDatabaseOptions {
@@ -120,6 +130,8 @@ export class MongoDatabase {
       foremen: db.collection<ForemanDoc>('foremen'),
       queuePauses: db.collection<QueuePauseDoc>('queue_pauses'),
       schedules: db.collection<ScheduleDoc>('schedules'),
+      taskLinks: db.collection<TaskLinksDoc>('taskLinks'),
+      taskEdges: db.collection<TaskEdgeDoc>('taskEdges'),
     };
   }
 

@@ -6,6 +6,7 @@ import * as accounts from './mongo-accounts.js';
 import * as blobs from './mongo-blobs.js';
 import { MongoChangeWatcher } from './mongo-change-watcher.js';
 import { mapMongoError, MongoDatabase } from './mongo-db.js';
+import * as dependencies from './mongo-dependencies.js';
 import * as events from './mongo-events.js';
 import * as foremen from './mongo-foremen.js';
 import * as queueControl from './mongo-queue-control.js';
@@ -26,6 +27,7 @@ const MONGO_FUNCTIONS: EngineFunctions<MongoDatabase, 'async'> = {
   ...transitions,
   ...queueControl,
   ...schedules,
+  ...dependencies,
 };
 
 export interface MongoStoreOptions {

@@ -15,6 +15,7 @@ import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../s
 import { claimBlobs } from './mongo-blobs.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
 import { resultFromDoc, taskFromDoc, type TaskDoc } from './mongo-docs.js';
+import { deleteTaskLinks, insertTaskLinks } from './mongo-dependencies.js';
 import { appendEvent } from './mongo-events.js';
 
 /* Creating, reading, listing and deleting tasks; state changes are in mongo-transitions. */
@@ -54,6 +55,7 @@ export async function insertTask(
   await claimBlobs(m, session, blobs, (blob) => unknownBlobError('task', blob));
   await m.collections.tasks.insertOne(doc, { session });
   await appendEvent(m, session, doc, task.updatedAt);
+  await insertTaskLinks(m, session, task, task.updatedAt);
 }
 
 export async function createTask(m: MongoDatabase, task: TaskRecord): Promise<void> {
@@ -145,6 +147,7 @@ export async function deleteTask(m: MongoDatabase, key: string, now: Date): Prom
     if (doc === null) return false;
     await m.collections.results.deleteOne({ _id: key }, { session });
     await appendEvent(m, session, doc, now, true);
+    await deleteTaskLinks(m, session, key);
     return true;
   });
 }

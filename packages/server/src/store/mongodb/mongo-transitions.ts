@@ -12,6 +12,7 @@ import type { Claim, ExpiredLease, FinishOutcome, ResultRecord, TaskRecord } fro
 import { claimBlobs } from './mongo-blobs.js';
 import type { MongoDatabase } from './mongo-db.js';
 import { resultFromDoc, taskFromDoc, type ResultDoc, type TaskDoc } from './mongo-docs.js';
+import { settleDependents } from './mongo-dependencies.js';
 import { appendEvent } from './mongo-events.js';
 
 /*
@@ -192,6 +193,7 @@ export async function finishTask(
       now,
     );
     if (finished === undefined) throw new Error('the task changed inside its own transaction');
+    await settleDependents(m, session, key, now);
     return { outcome: 'stored', task: taskFromDoc(finished), result: resultFromDoc(resultDoc) };
   });
 }
@@ -203,8 +205,8 @@ export async function failTask(
   now: Date,
   attempt?: number,
 ): Promise<TaskRecord | undefined> {
-  const doc = await m.transaction((session) =>
-    transition(
+  const doc = await m.transaction(async (session) => {
+    const failed = await transition(
       m,
       session,
       {
@@ -217,8 +219,10 @@ export async function failTask(
         $unset: { leaseExpiresAt: '' },
       },
       now,
-    ),
-  );
+    );
+    if (failed !== undefined) await settleDependents(m, session, key, now);
+    return failed;
+  });
   return record(doc);
 }
 
@@ -239,6 +243,7 @@ export async function cancelTask(
     );
     if (doc === null) return undefined;
     await appendEvent(m, session, { ...doc, state: 'cancelled', reason }, now);
+    await settleDependents(m, session, key, now);
     return doc;
   });
   return record(before);
@@ -313,7 +318,11 @@ export async function expireLeases(
             $inc: { lostCount: 1 },
             $unset: CLEAR_RUN,
           };
-    const doc = await m.transaction((session) => transition(m, session, filter, update, now));
+    const doc = await m.transaction(async (session) => {
+      const changed = await transition(m, session, filter, update, now);
+      if (changed?.state === 'failed') await settleDependents(m, session, changed._id, now);
+      return changed;
+    });
     if (doc !== undefined)
       out.push({
         task: taskFromDoc(doc),

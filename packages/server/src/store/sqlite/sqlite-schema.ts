@@ -208,6 +208,29 @@ CREATE TABLE schedule_blobs (
 CREATE INDEX schedule_blobs_by_hash ON schedule_blobs (hash);
 `,
   },
+  {
+    // Task dependencies (issue 12). task_links: a dependent's policy, inputs and counter of
+    // unsatisfied dependencies; task_edges: dependency → dependent, read by dependency when
+    // a task ends, so releasing costs O(its dependents). The dependency is no foreign key:
+    // an ended dependency may be deleted while its dependent keeps the record of it.
+    version: 5,
+    sql: `
+CREATE TABLE task_links (
+  task_key TEXT PRIMARY KEY REFERENCES tasks (key) ON DELETE CASCADE,
+  after TEXT NOT NULL CHECK (after IN ('finished', 'succeeded', 'any')),
+  inputs TEXT,
+  unsatisfied INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE task_edges (
+  dependency TEXT NOT NULL,
+  dependent TEXT NOT NULL REFERENCES task_links (task_key) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  outcome TEXT CHECK (outcome IN ('satisfied', 'unsatisfied')),
+  PRIMARY KEY (dependency, dependent)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX task_edges_by_dependent ON task_edges (dependent, position);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -8,6 +8,7 @@ import * as accounts from './sqlite-accounts.js';
 import * as blobs from './sqlite-blobs.js';
 import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
 import { SqliteDb, type SqliteSynchronous } from './sqlite-db.js';
+import * as dependencies from './sqlite-dependencies.js';
 import * as events from './sqlite-events.js';
 import * as foremen from './sqlite-foremen.js';
 import * as schedules from './sqlite-schedules.js';
@@ -30,6 +31,7 @@ const SQLITE_FUNCTIONS: EngineFunctions<SqliteDb, 'sync'> = {
   ...transitions,
   ...queueControl,
   ...schedules,
+  ...dependencies,
 };
 
 export interface SqliteStoreOptions {

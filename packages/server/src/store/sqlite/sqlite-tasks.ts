@@ -11,6 +11,7 @@ import {
 } from '../store-rules.js';
 import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
 import { isConstraintError, type SqliteDb } from './sqlite-db.js';
+import { insertTaskLinks } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
 import { ms, resultFromRow, taskFromRow, type ResultRow, type TaskRow } from './sqlite-rows.js';
 
@@ -64,6 +65,7 @@ export function createTask(db: SqliteDb, task: TaskRecord): void {
         hash,
       });
     appendEvent(db, row, row.updated_at);
+    insertTaskLinks(db, task, row.updated_at);
   });
 }
 

@@ -7,6 +7,7 @@ import {
 } from '../store-rules.js';
 import type { Claim, ExpiredLease, FinishOutcome, ResultRecord, TaskRecord } from '../store.js';
 import type { SqliteDb, SqliteParams } from './sqlite-db.js';
+import { settleDependents } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
 import { ms, resultFromRow, taskFromRow, type ResultRow, type TaskRow } from './sqlite-rows.js';
 
@@ -169,6 +170,7 @@ export function finishTask(
     );
     if (resultRow === undefined || finished === undefined)
       throw new Error('finishing a task wrote no row');
+    settleDependents(db, key, now.getTime());
     return { outcome: 'stored', task: taskFromRow(finished), result: resultFromRow(resultRow) };
   });
 }
@@ -180,8 +182,8 @@ export function failTask(
   now: Date,
   attempt?: number,
 ): TaskRecord | undefined {
-  const row = db.write(() =>
-    transition(
+  const row = db.write(() => {
+    const failed = transition(
       db,
       `UPDATE tasks SET state = 'failed', reason = @reason, lease_expires_at = NULL,
          finished_at = @now, updated_at = @now
@@ -189,8 +191,10 @@ export function failTask(
        RETURNING *`,
       { key, reason, attempt: attempt ?? null, now: now.getTime() },
       now.getTime(),
-    ),
-  );
+    );
+    if (failed !== undefined) settleDependents(db, key, now.getTime());
+    return failed;
+  });
   return row && taskFromRow(row);
 }
 
@@ -213,6 +217,7 @@ export function cancelTask(
       { key, reason, now: now.getTime() },
       now.getTime(),
     );
+    settleDependents(db, key, now.getTime());
     return row;
   });
   return before && taskFromRow(before);
@@ -278,6 +283,7 @@ export function expireLeases(
           at,
         );
         if (failed === undefined) throw new Error('an expired task vanished in its transaction');
+        settleDependents(db, row.key, at);
         return { task: taskFromRow(failed), outcome: 'failed', ...previous(row) };
       }
       const requeued = transition(
