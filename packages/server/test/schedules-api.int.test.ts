@@ -198,13 +198,14 @@ describe('schedules through the API', () => {
     const input = await upload('alice', 'echo scheduled');
     const created = await api(t.url, '/api/v1/schedules', {
       token: token('alice'),
-      json: { cron: '* * * * *', task: task({ 'run.sh': { reference: input } }), priority: 4 },
+      json: { cron: '* * * * *', task: task({ 'run.sh': { reference: input } }), priority: 5 },
     });
     expect(created.status).toBe(201);
     const id = (created.json as { id: string }).id;
     expect(created.json).toMatchObject({ nextFiringAt: '2025-06-01T11:01:00.000Z' });
     const path = `/api/v1/schedules/${id}`;
-    // Move the clock past the tick; a change to any schedule wakes the runner at once.
+    // Move the clock past the tick; a change to any schedule wakes the runner at once (the
+    // same priority: the runner's own poll may fire first, and the task must not differ).
     now = new Date('2025-06-01T11:01:00.200Z');
     await api(t.url, path, { method: 'PATCH', token: token('alice'), json: { priority: 5 } });
     const fired = await until(async () => {
