@@ -86,7 +86,10 @@ describe('users and tokens', () => {
     expect(bad.stderr).toContain('not a valid user name');
 
     const listed = await cli(['user', 'list']);
-    expect(listed.stdout).toMatch(/^USER\s+ROLES\s+PASSWORD\s+CREATED$/m);
+    expect(listed.stdout).toMatch(
+      /^USER\s+ROLES\s+PASSWORD\s+CREATED\s+WEIGHT\s+MAX-RUNNING\s+MAX-QUEUED$/m,
+    );
+    expect(listed.stdout).toMatch(/^alice\s.*\s1\s+-\s+-$/m);
     expect(listed.stdout).toMatch(/^alice\s+client,inspector\s+yes\s/m);
     expect(listed.stdout).toMatch(/^robot\s+processor\s+no\s/m);
 

@@ -75,6 +75,8 @@ describe('kolejka-server user weight and limits', () => {
     expect(limits.stdout).toContain('weight 3, max running 2, max queued 10');
     const cleared = await cli(['user', 'limits', 'carol', '--max-running', 'none', '--json']);
     expect(JSON.parse(cleared.stdout)).toMatchObject({ maxRunning: null, maxQueued: 10 });
+    // `user list` shows them.
+    expect((await cli(['user', 'list'])).stdout).toMatch(/^carol\s.*\s3\s+-\s+10$/m);
     const bad = await cli(['user', 'weight', 'carol', '0']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/weight/i);

@@ -92,19 +92,22 @@ export function userCommands(io: CliIo, logger: Logger) {
       )
       .command(
         'list',
-        'List users with their roles',
+        'List users with their roles, fair-share weight and limits (- = none, weight 1)',
         (command) => command,
         async (argv) => {
           const users = await withStorage(argv, io, logger, ({ store }) => store.listUsers());
           writeLine(
             io.stdout,
             table([
-              ['USER', 'ROLES', 'PASSWORD', 'CREATED'],
+              ['USER', 'ROLES', 'PASSWORD', 'CREATED', 'WEIGHT', 'MAX-RUNNING', 'MAX-QUEUED'],
               ...users.map((user) => [
                 user.username,
                 user.roles.join(','),
                 user.passwordHash === undefined ? 'no' : 'yes',
                 date(user.createdAt),
+                String(user.weight ?? 1),
+                user.maxRunning === undefined ? '-' : String(user.maxRunning),
+                user.maxQueued === undefined ? '-' : String(user.maxQueued),
               ]),
             ]),
           );
