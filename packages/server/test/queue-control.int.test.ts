@@ -212,8 +212,14 @@ describe('users: weight and limits', () => {
   it('refuses a submission beyond maxQueued with 429 naming the limit', async () => {
     await pause();
     await fx.server.store.setUserQueuePolicy('bob', { maxQueued: 2 });
+    const first = await submit(fx.server.url, token('bob'));
     await submit(fx.server.url, token('bob'));
-    await submit(fx.server.url, token('bob'));
+    // A continuation is a submission too.
+    const continuation = await api(fx.server.url, `/api/v1/tasks/${first}/continuations`, {
+      token: token('bob'),
+      json: { task: { image: 'kolejka-test/busybox:latest', args: ['true'] } },
+    });
+    expect(continuation.status).toBe(429);
     const over = await api(fx.server.url, '/api/v1/tasks', {
       token: token('bob'),
       json: { task: { image: 'kolejka-test/busybox:latest', args: ['true'] } },

@@ -12,7 +12,6 @@ import {
 } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
 import { TERMINAL_TASK_STATES, type TaskRecord } from '../store/store.js';
-import { assertBelowQueuedLimit } from '../queue-control/queued-limit.js';
 import { mayDeleteTask, taskNotFound, visibleTask } from './task-access.js';
 import { parseTaskQuery } from './task-queries.js';
 import { submitTask, type SubmitPorts } from './task-submission.js';
@@ -79,8 +78,6 @@ function register(router: Router, ports: TaskRoutePorts): void {
       ]);
     }
     const priority = parsePriority(body.priority);
-    // Queue control (issue 12): the owner's maxQueued (429 when over).
-    await assertBelowQueuedLimit(ports.store, principal.username);
     const links = await parseDependencyRequest(ports, principal, body);
     const record = await withIssuesUnder('/task', 'task request', () =>
       submitTask(ports, principal, body.task, {

@@ -14,6 +14,7 @@ import type { Principal } from '../accounts/principal.js';
 import { newUuidHex } from '../accounts/tokens.js';
 import { resolveFileReference } from '../blobs/blob-access.js';
 import type { ServerSettings } from '../server-settings.js';
+import { assertBelowQueuedLimit } from '../queue-control/queued-limit.js';
 import type { NewTaskLinks, Store, TaskRecord } from '../store/store.js';
 import { runnableLimitIssues } from './runnable-limits.js';
 import { applyServerLimits, taskPolicyIssues, type TaskPolicySettings } from './task-policy.js';
@@ -47,6 +48,9 @@ export async function submitTask(
 ): Promise<TaskRecord> {
   const key = newUuidHex();
   const spec = await checkSubmittedTask(ports, principal, json, key);
+  // Every way in (a task, a continuation, the original API) counts against the owner's
+  // maxQueued (429 when over); a schedule's firing is the owner's standing order.
+  await assertBelowQueuedLimit(ports.store, principal.username);
   const now = ports.clock();
   const record: TaskRecord = {
     key,
