@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>Kolejka</p>, document.getElementById('app')!);
