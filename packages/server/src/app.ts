@@ -22,6 +22,7 @@ import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
 import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
+import { taskHistoryRoutes } from './tasks/task-history-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
 import { dependencyRoutes } from './dependencies/dependency-routes.js';
 
@@ -41,6 +42,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     blobRoutes(services),
     taskRoutes(services),
     dependencyRoutes(services),
+    taskHistoryRoutes(services),
     resultRoutes(services),
     queueRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),

@@ -230,6 +230,17 @@ const CASES: Case[] = [
     expected: row(401, 401, 200, 404, 404, 200, 200, 200),
   },
   {
+    name: "v1 history, alice's assigned task",
+    state: 'assigned',
+    call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/history`),
+    expected: row(401, 401, 200, 404, 200, 200, 200, 200),
+  },
+  {
+    name: "v1 history, alice's queued task",
+    call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/history`),
+    expected: row(401, 401, 200, 404, 404, 200, 200, 200),
+  },
+  {
     name: "v1 cancel alice's task",
     state: 'assigned',
     call: (w, f) => v1(w, 'POST', `/tasks/${f.taskKey}/cancel`),

@@ -155,6 +155,12 @@ export interface TaskEvent {
   at: Date;
 }
 
+/**
+ * The most events `taskHistory` answers. A task gets a few events per attempt, so only one
+ * requeued or re-run a few hundred times reaches it; its oldest events are then left out.
+ */
+export const TASK_HISTORY_LIMIT = 1000;
+
 export interface TaskFilter {
   owner?: string;
   /** Any of these states (an empty list matches nothing). */
