@@ -64,7 +64,7 @@ export interface ResultView {
   createdAt: string;
   spec: {
     result?: number;
-    termination?: string;
+    termination?: { reason: string; signal?: string; message?: string };
     limits: Limits;
     stats: { cpu: StatsFields; memory: StatsFields; pids: StatsFields; time?: string };
     files: Files;

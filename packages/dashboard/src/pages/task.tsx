@@ -297,6 +297,17 @@ export function TaskPage() {
   );
 }
 
+/** "exited", "killed by SIGKILL: time limit" — the reason, the signal and the worker's words. */
+function termination(result: ResultView): string {
+  const value = result.spec.termination;
+  if (value === undefined) return '–';
+  return [
+    value.reason,
+    value.signal === undefined ? '' : ` by ${value.signal}`,
+    value.message === undefined ? '' : `: ${value.message}`,
+  ].join('');
+}
+
 function ResultSummary({ taskKey, result }: { taskKey: string; result: ResultView }) {
   const stats = result.spec.stats;
   const time = parseSeconds(stats.time);
@@ -308,7 +319,7 @@ function ResultSummary({ taskKey, result }: { taskKey: string; result: ResultVie
         <dt>Exit code</dt>
         <dd class="exit-code">{result.spec.result ?? '–'}</dd>
         <dt>Termination</dt>
-        <dd>{result.spec.termination ?? '–'}</dd>
+        <dd>{termination(result)}</dd>
         <dt>Wall time</dt>
         <dd>{time === undefined ? '–' : formatDuration(time)}</dd>
         <dt>CPU time</dt>

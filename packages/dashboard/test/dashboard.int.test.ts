@@ -1,0 +1,230 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAccessibility, launchBrowser, screenshot } from './support/browser.js';
+import { DashboardSystem, PEOPLE, type Person } from './support/system.js';
+
+// A real system (server from sources serving the built dashboard, a foreman, Docker) and
+// Debian's Chromium, driven like a person would: by labels, roles and visible text.
+let system: DashboardSystem;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [system, browser] = await Promise.all([DashboardSystem.start(), launchBrowser()]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await system?.close();
+});
+
+async function newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+/** Signs `who` in through the form; the page is then on the overview. */
+async function signIn(who: Person, page?: Page): Promise<Page> {
+  const tab = page ?? (await newPage());
+  await tab.goto(`${system.url}/ui/`);
+  await tab.getByLabel('User name').fill(who);
+  await tab.getByLabel('Password').fill(PEOPLE[who].password);
+  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('heading', { name: 'Overview' }).waitFor();
+  return tab;
+}
+
+/** Marks the document, so a later check can tell that the page was never reloaded. */
+const markDocument = (page: Page) =>
+  page.evaluate(() => ((window as unknown as { kolejkaMark: number }).kolejkaMark = 42));
+const isSameDocument = async (page: Page) =>
+  (await page.evaluate(() => (window as unknown as { kolejkaMark?: number }).kolejkaMark)) === 42;
+
+const stateHeading = (page: Page, state: string) =>
+  page.getByRole('heading', { level: 1 }).locator(`.state-${state}`);
+
+describe('the dashboard in a browser', () => {
+  it('signs in with a password, refuses a wrong one, and signing out revokes the token', async () => {
+    const page = await newPage();
+    await page.goto(`${system.url}/ui/`);
+    await page.getByLabel('User name').fill('ola');
+    await page.getByLabel('Password').fill('not-her-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toContainText('Signing in failed');
+    await expect(page.getByRole('alert')).toContainText('Wrong user name or password');
+
+    await signIn('ola', page);
+    await expect(page.locator('.user')).toContainText('ola');
+    const session = JSON.parse(
+      (await page.evaluate(() => sessionStorage.getItem('kolejka.session'))) ?? '{}',
+    ) as { token: string };
+    const me = await fetch(`${system.url}/api/v1/me`, {
+      headers: { Authorization: `Bearer ${session.token}` },
+    });
+    expect(me.status).toBe(200);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('status')).toContainText('Signed out');
+    await expect(page.getByLabel('User name')).toBeVisible();
+    const after = await fetch(`${system.url}/api/v1/me`, {
+      headers: { Authorization: `Bearer ${session.token}` },
+    });
+    expect(after.status).toBe(401);
+  });
+
+  it('submits a task from the form, follows it to finished without a reload, and opens its stdout', async () => {
+    const page = await signIn('ola');
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill('kolejka-test/busybox:latest');
+    await page.getByLabel('Command').fill('sh run.sh');
+    await page.getByLabel('Contents of file 1').fill('echo "hello from the dashboard"\nsleep 1\n');
+    await page.getByLabel('Time limit').fill('30s');
+    await page.getByLabel('Memory').fill('64M');
+    await markDocument(page);
+    await page.getByRole('button', { name: 'Submit' }).click();
+
+    await page.waitForURL(/\/ui\/tasks\/[0-9a-f]{32}$/);
+    const key = page.url().split('/').pop()!;
+    await stateHeading(page, 'finished').waitFor({ timeout: 60_000 });
+    expect(await isSameDocument(page)).toBe(true);
+    await expect(page.locator('.exit-code')).toHaveText('0');
+
+    await page.getByRole('button', { name: 'View console.txt' }).click();
+    await expect(page.getByLabel('Contents of console.txt')).toContainText(
+      'hello from the dashboard',
+    );
+    const task = (await system.api('ola', 'GET', `/api/v1/tasks/${key}`)) as { state: string };
+    expect(task.state).toBe('finished');
+    await screenshot(page, 'task');
+  });
+
+  it('cancels a running task', async () => {
+    const key = await system.submit('ola', 'echo started; sleep 120');
+    const page = await signIn('ola');
+    await page.goto(`${system.url}/ui/tasks/${key}`);
+    await stateHeading(page, 'running').waitFor({ timeout: 60_000 });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await stateHeading(page, 'cancelled').waitFor();
+    await expect(page.locator('.reason-line')).toContainText('cancelled by ola');
+    const task = (await system.api('ola', 'GET', `/api/v1/tasks/${key}`)) as { state: string };
+    expect(task.state).toBe('cancelled');
+  });
+
+  it('drains and undrains a foreman', async () => {
+    const page = await signIn('ada');
+    await page.getByRole('link', { name: 'Foremen' }).click();
+    const card = page.locator(`[data-foreman="${system.foreman.id}"]`);
+    await expect(card).toContainText('online');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Drain ${system.foreman.id}` }).click();
+    await expect(card.locator('.pill-warn')).toHaveText('draining');
+    const listed = (await system.api('ada', 'GET', '/api/v1/foremen')) as {
+      items: { id: string; draining: boolean }[];
+    };
+    expect(listed.items.find((item) => item.id === system.foreman.id)?.draining).toBe(true);
+    await screenshot(page, 'foremen');
+
+    await page.getByRole('button', { name: `Undrain ${system.foreman.id}` }).click();
+    await expect(card.locator('.pill-warn')).toHaveCount(0);
+    const again = (await system.api('ada', 'GET', '/api/v1/foremen')) as {
+      items: { id: string; draining: boolean }[];
+    };
+    expect(again.items.find((item) => item.id === system.foreman.id)?.draining).toBe(false);
+  });
+
+  it('pauses the queue (a new task stays queued) and resumes it (the task runs)', async () => {
+    const page = await signIn('ada');
+    await page.getByRole('link', { name: 'Queue & schedules' }).click();
+    await page.getByRole('button', { name: 'Pause the queue' }).click();
+    await expect(page.locator('.queue-status [role=status]')).toContainText('Paused');
+    expect(
+      ((await system.api('ada', 'GET', '/api/v1/queue')) as { isPaused: boolean }).isPaused,
+    ).toBe(true);
+
+    const key = await system.submit('jan', 'echo after the pause');
+    await expect(page.locator(`tr[data-key="${key}"]`)).toBeVisible();
+    await page.waitForTimeout(1500);
+    expect(
+      ((await system.api('jan', 'GET', `/api/v1/tasks/${key}`)) as { state: string }).state,
+    ).toBe('queued');
+    await screenshot(page, 'queue');
+
+    await page.getByRole('button', { name: 'Resume the queue' }).click();
+    await expect(page.locator('.queue-status [role=status]')).toContainText('Running');
+    await expect
+      .poll(
+        async () =>
+          ((await system.api('jan', 'GET', `/api/v1/tasks/${key}`)) as { state: string }).state,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe('finished');
+  });
+
+  it("does not show a client another user's task", async () => {
+    const key = await system.submit('jan', 'echo private to jan');
+    const page = await signIn('ola');
+    await page.goto(`${system.url}/ui/tasks`);
+    await page.locator('table.tasks').waitFor();
+    await expect(page.locator(`tr[data-key="${key}"]`)).toHaveCount(0);
+    await page.goto(`${system.url}/ui/tasks/${key}`);
+    await expect(page.getByRole('alert')).toContainText('Loading the task failed');
+    await expect(page.getByRole('alert')).toContainText('404');
+    await expect(page.getByText('private to jan')).toHaveCount(0);
+  });
+
+  it('shows what the API refused and why, with the JSON path', async () => {
+    const page = await signIn('ola');
+    await page.goto(`${system.url}/ui/submit`);
+    await page.getByLabel('Image').fill('kolejka-test/busybox:latest');
+    await page.getByLabel('Command').fill('true');
+    await page.getByLabel('Memory').fill('lots');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('Submitting the task failed');
+    await expect(alert).toContainText('/task/limits/memory');
+  });
+
+  it('every page reads well on a laptop and a phone, with no serious accessibility violation', async () => {
+    const admin = await signIn('ada');
+    const phone = await signIn('ada', await newPage({ width: 390, height: 844 }));
+    const someTask = await system.submit('ada', 'echo for the screenshot');
+    const pages = [
+      ['overview', '/ui/'],
+      ['tasks', '/ui/tasks'],
+      ['task-page', `/ui/tasks/${someTask}`],
+      ['submit', '/ui/submit'],
+      ['foremen-list', '/ui/foremen'],
+      ['queue-and-schedules', '/ui/queue'],
+      ['users', '/ui/users'],
+    ] as const;
+    for (const [name, route] of pages) {
+      for (const [tab, suffix] of [
+        [admin, ''],
+        [phone, '-phone'],
+      ] as const) {
+        await tab.goto(`${system.url}${route}`);
+        await tab.locator('main h1').first().waitFor();
+        await tab.waitForLoadState('networkidle').catch(() => undefined);
+        const violations = await checkAccessibility(tab);
+        expect(violations, `${name}${suffix}`).toEqual([]);
+        // Nothing wider than the screen on a phone (tables scroll inside their box).
+        const overflow = await tab.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(overflow, `${name}${suffix} is wider than the window`).toBeLessThanOrEqual(0);
+        await screenshot(tab, `${name}${suffix}`);
+      }
+    }
+    const signInPage = await newPage();
+    await signInPage.goto(`${system.url}/ui/`);
+    expect(await checkAccessibility(signInPage)).toEqual([]);
+    await screenshot(signInPage, 'sign-in');
+  });
+});
