@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { dashboardDir } from '@kolejka/dashboard';
 import express, { Router, type Express } from 'express';
 import { bearerAuth } from './accounts/bearer-auth.js';
 import { tokenRoutes } from './accounts/token-routes.js';
@@ -24,18 +25,25 @@ import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
 import { dependencyRoutes } from './dependencies/dependency-routes.js';
+import { uiRoutes } from './ui/ui-routes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface CreateAppOptions extends ServicesOptions {
   /** More routes; documented in openapi.json too. */
   modules?: readonly RouteModule[];
+  /** The built dashboard served at `/ui/` (tests point it elsewhere). Default: `dashboardDir`. */
+  uiDir?: string;
 }
 
+/** What `buildApp` adds to the services. */
+export type AppExtras = Pick<CreateAppOptions, 'modules' | 'uiDir'>;
+
 /** The built-in route modules, in registration order, each given the ports it uses. */
-function builtInModules(services: ServerServices): RouteModule[] {
+function builtInModules(services: ServerServices, uiDir: string): RouteModule[] {
   return [
     healthRoutes(services),
+    uiRoutes({ uiDir, isEnabled: services.settings.ui }),
     tokenRoutes(services),
     settingsRoutes(services),
     blobRoutes(services),
@@ -60,7 +68,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
  * original-compatible API at the root. Its scheduler stays inert: `startServer` runs one.
  */
 export function createApp(options: CreateAppOptions): Express {
-  return buildApp(createServices(options), options.modules);
+  return buildApp(createServices(options), options);
 }
 
 /**
@@ -68,14 +76,11 @@ export function createApp(options: CreateAppOptions): Express {
  * body parser: every route reads its own body (the original client sends raw JSON without
  * a Content-Type).
  */
-export function buildApp(
-  services: ServerServices,
-  extraModules: readonly RouteModule[] = [],
-): Express {
+export function buildApp(services: ServerServices, extras: AppExtras = {}): Express {
   const { logger, settings } = services;
   const modules: RouteModule[] = [
-    ...builtInModules(services),
-    ...extraModules,
+    ...builtInModules(services, extras.uiDir ?? dashboardDir),
+    ...(extras.modules ?? []),
     // The document is built from the modules, this one included; it is read per request.
     openApiRoutes(() => openApi),
   ];
