@@ -18,6 +18,7 @@ import { healthRoutes } from './ops/health-routes.js';
 import { mountRecorder, requestObserver } from './ops/metrics.js';
 import { buildOpenApiDocument, openApiRoutes } from './ops/openapi.js';
 import { settingsRoutes } from './ops/settings-routes.js';
+import { resultArchiveRoutes } from './results/result-archive-routes.js';
 import { resultRoutes } from './results/result-routes.js';
 import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
@@ -50,6 +51,7 @@ function builtInModules(services: ServerServices, uiDir: string): RouteModule[] 
     taskRoutes(services),
     dependencyRoutes(services),
     resultRoutes(services),
+    resultArchiveRoutes(services),
     queueRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),
     foremanRoutes(services),
