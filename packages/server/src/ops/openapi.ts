@@ -349,6 +349,7 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
       { name: 'events', description: 'Task state changes pushed to clients' },
       { name: 'compat', description: 'The original Kolejka API, for its client and foreman' },
       { name: 'operations' },
+      { name: 'dashboard', description: 'The web dashboard at /ui/ (static files)' },
     ],
     paths,
     components: {
