@@ -197,6 +197,8 @@ const PATHS: OpenApiPaths = {
       operationId: 'listTasks',
       summary:
         'List tasks, newest first (clients and processors: their own; inspectors, managers, admins: all)',
+      description:
+        'Filters combine (all must hold). A `nextCursor` continues the order it was given in: passing it with the other `sort` is a 400 naming the sort it belongs to.',
       parameters: [
         doc.query('state', 'Only these states (comma-separated or repeated)', {
           type: 'string',
@@ -210,6 +212,17 @@ const PATHS: OpenApiPaths = {
           type: 'string',
           format: 'date-time',
         }),
+        doc.query('tag', 'Only tasks whose `requires` lists this tag', { type: 'string' }),
+        doc.query('image', 'Only tasks of exactly this image', { type: 'string' }),
+        doc.query('q', 'Only tasks whose key contains this text, ignoring case (1-32 hex digits)', {
+          type: 'string',
+          pattern: '^[0-9a-fA-F]{1,32}$',
+        }),
+        doc.query(
+          'sort',
+          '`newest` (default: created desc, key desc) or `oldest` (created asc, key asc)',
+          { type: 'string', enum: ['newest', 'oldest'], default: 'newest' },
+        ),
         doc.query('limit', 'Page size (default 100)', {
           type: 'integer',
           minimum: 1,
