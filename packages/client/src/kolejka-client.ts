@@ -63,6 +63,7 @@ import {
   iterateTasks,
   listTasks,
   putTask,
+  requeueTask,
   type PutTaskOptions,
   type PutTaskResult,
   type TaskFilter,
@@ -215,6 +216,11 @@ export class KolejkaClient {
 
   cancelTask(key: string, options: { signal?: AbortSignal } = {}): Promise<RemoteTask> {
     return cancelTask(this.#ctx, key, options.signal);
+  }
+
+  /** Runs an ended task again (its result removed); KOLEJKA_CONFLICT when it has not ended. */
+  requeueTask(key: string, options: { signal?: AbortSignal } = {}): Promise<RemoteTask> {
+    return requeueTask(this.#ctx, key, options.signal);
   }
 
   /** With `isCascade`, also cancels the tasks waiting on it (refused otherwise). */

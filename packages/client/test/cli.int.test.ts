@@ -160,6 +160,13 @@ describe('task commands', () => {
     const refused = await run(['task', 'cancel', key]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('already cancelled');
+    const requeue = await run(['task', 'requeue', key, '--json']);
+    expect(lines(requeue.stdout)).toEqual([
+      { key, state: 'queued', task: expect.objectContaining({ key }) },
+    ]);
+    const notEnded = await run(['task', 'requeue', key]);
+    expect(notEnded.code).toBe(3);
+    expect(notEnded.stderr).toContain('is queued');
 
     expect(lines((await run(['task', 'delete', key, '--json'])).stdout)).toEqual([
       { key, deleted: true },

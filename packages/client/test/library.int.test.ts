@@ -214,6 +214,11 @@ describe('tasks', () => {
     const again = await failure(client.cancelTask(task.key));
     expect(again.code).toBe('KOLEJKA_CONFLICT');
     expect(again.details).toEqual({ state: 'cancelled' });
+    const requeued = await client.requeueTask(task.key);
+    expect(requeued).toMatchObject({ key: task.key, state: 'queued' });
+    const twice = await failure(client.requeueTask(task.key));
+    expect(twice.code).toBe('KOLEJKA_CONFLICT');
+    expect(twice.details).toEqual({ state: 'queued' });
     await client.deleteTask(task.key);
     expect((await failure(client.getTaskRecord(task.key))).code).toBe('KOLEJKA_NOT_FOUND');
     expect((await failure(client.getTaskRecord('not-a-key'))).code).toBe('KOLEJKA_VALIDATION');

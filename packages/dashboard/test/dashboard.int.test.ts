@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccessibility, launchBrowser, screenshot } from './support/browser.js';
 import { DashboardSystem, PEOPLE, type Person } from './support/system.js';
@@ -38,11 +38,27 @@ async function signIn(who: Person, page?: Page): Promise<Page> {
   return tab;
 }
 
+/** Waits until the element's text contains `text` (the text seen last is in the failure). */
+async function expectText(locator: Locator, text: string, timeoutMs = 20_000): Promise<void> {
+  await expect
+    .poll(async () => ((await locator.count()) > 0 ? await locator.first().innerText() : ''), {
+      timeout: timeoutMs,
+      interval: 100,
+    })
+    .toContain(text);
+}
+
+/** Waits until no element matches (a row that must not be shown, a pill that must go). */
+async function expectNone(locator: Locator, timeoutMs = 20_000): Promise<void> {
+  await expect.poll(() => locator.count(), { timeout: timeoutMs, interval: 100 }).toBe(0);
+}
+
 /** Marks the document, so a later check can tell that the page was never reloaded. */
 const markDocument = (page: Page) =>
-  page.evaluate(() => ((window as unknown as { kolejkaMark: number }).kolejkaMark = 42));
+  page.evaluate(() => ((globalThis as unknown as { kolejkaMark: number }).kolejkaMark = 42));
 const isSameDocument = async (page: Page) =>
-  (await page.evaluate(() => (window as unknown as { kolejkaMark?: number }).kolejkaMark)) === 42;
+  (await page.evaluate(() => (globalThis as unknown as { kolejkaMark?: number }).kolejkaMark)) ===
+  42;
 
 const stateHeading = (page: Page, state: string) =>
   page.getByRole('heading', { level: 1 }).locator(`.state-${state}`);
@@ -54,13 +70,17 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('User name').fill('ola');
     await page.getByLabel('Password').fill('not-her-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('alert')).toContainText('Signing in failed');
-    await expect(page.getByRole('alert')).toContainText('Wrong user name or password');
+    await expectText(page.getByRole('alert'), 'Signing in failed');
+    await expectText(page.getByRole('alert'), 'Wrong user name or password');
 
     await signIn('ola', page);
-    await expect(page.locator('.user')).toContainText('ola');
+    await expectText(page.locator('.user'), 'ola');
     const session = JSON.parse(
-      (await page.evaluate(() => sessionStorage.getItem('kolejka.session'))) ?? '{}',
+      (await page.evaluate(() =>
+        (
+          globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }
+        ).sessionStorage.getItem('kolejka.session'),
+      )) ?? '{}',
     ) as { token: string };
     const me = await fetch(`${system.url}/api/v1/me`, {
       headers: { Authorization: `Bearer ${session.token}` },
@@ -68,8 +88,8 @@ describe('the dashboard in a browser', () => {
     expect(me.status).toBe(200);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('status')).toContainText('Signed out');
-    await expect(page.getByLabel('User name')).toBeVisible();
+    await expectText(page.getByRole('status'), 'Signed out');
+    await page.getByLabel('User name').waitFor();
     const after = await fetch(`${system.url}/api/v1/me`, {
       headers: { Authorization: `Bearer ${session.token}` },
     });
@@ -91,12 +111,10 @@ describe('the dashboard in a browser', () => {
     const key = page.url().split('/').pop()!;
     await stateHeading(page, 'finished').waitFor({ timeout: 60_000 });
     expect(await isSameDocument(page)).toBe(true);
-    await expect(page.locator('.exit-code')).toHaveText('0');
+    expect(await page.locator('.exit-code').innerText()).toBe('0');
 
     await page.getByRole('button', { name: 'View console.txt' }).click();
-    await expect(page.getByLabel('Contents of console.txt')).toContainText(
-      'hello from the dashboard',
-    );
+    await expectText(page.getByLabel('Contents of console.txt'), 'hello from the dashboard');
     const task = (await system.api('ola', 'GET', `/api/v1/tasks/${key}`)) as { state: string };
     expect(task.state).toBe('finished');
     await screenshot(page, 'task');
@@ -110,7 +128,7 @@ describe('the dashboard in a browser', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Cancel' }).click();
     await stateHeading(page, 'cancelled').waitFor();
-    await expect(page.locator('.reason-line')).toContainText('cancelled by ola');
+    await expectText(page.locator('.reason-line'), 'cancelled by ola');
     const task = (await system.api('ola', 'GET', `/api/v1/tasks/${key}`)) as { state: string };
     expect(task.state).toBe('cancelled');
   });
@@ -119,10 +137,10 @@ describe('the dashboard in a browser', () => {
     const page = await signIn('ada');
     await page.getByRole('link', { name: 'Foremen' }).click();
     const card = page.locator(`[data-foreman="${system.foreman.id}"]`);
-    await expect(card).toContainText('online');
+    await expectText(card, 'online');
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Drain ${system.foreman.id}` }).click();
-    await expect(card.locator('.pill-warn')).toHaveText('draining');
+    await expectText(card.locator('.pill-warn'), 'draining');
     const listed = (await system.api('ada', 'GET', '/api/v1/foremen')) as {
       items: { id: string; draining: boolean }[];
     };
@@ -130,7 +148,7 @@ describe('the dashboard in a browser', () => {
     await screenshot(page, 'foremen');
 
     await page.getByRole('button', { name: `Undrain ${system.foreman.id}` }).click();
-    await expect(card.locator('.pill-warn')).toHaveCount(0);
+    await expectNone(card.locator('.pill-warn'));
     const again = (await system.api('ada', 'GET', '/api/v1/foremen')) as {
       items: { id: string; draining: boolean }[];
     };
@@ -141,13 +159,13 @@ describe('the dashboard in a browser', () => {
     const page = await signIn('ada');
     await page.getByRole('link', { name: 'Queue & schedules' }).click();
     await page.getByRole('button', { name: 'Pause the queue' }).click();
-    await expect(page.locator('.queue-status [role=status]')).toContainText('Paused');
+    await expectText(page.locator('.queue-status [role=status]'), 'Paused');
     expect(
       ((await system.api('ada', 'GET', '/api/v1/queue')) as { isPaused: boolean }).isPaused,
     ).toBe(true);
 
     const key = await system.submit('jan', 'echo after the pause');
-    await expect(page.locator(`tr[data-key="${key}"]`)).toBeVisible();
+    await page.locator(`tr[data-key="${key}"]`).waitFor();
     await page.waitForTimeout(1500);
     expect(
       ((await system.api('jan', 'GET', `/api/v1/tasks/${key}`)) as { state: string }).state,
@@ -155,7 +173,7 @@ describe('the dashboard in a browser', () => {
     await screenshot(page, 'queue');
 
     await page.getByRole('button', { name: 'Resume the queue' }).click();
-    await expect(page.locator('.queue-status [role=status]')).toContainText('Running');
+    await expectText(page.locator('.queue-status [role=status]'), 'Running');
     await expect
       .poll(
         async () =>
@@ -172,11 +190,11 @@ describe('the dashboard in a browser', () => {
     const page = await signIn('ola');
     await page.goto(`${system.url}/ui/tasks`);
     await page.locator('table.tasks').waitFor();
-    await expect(page.locator(`tr[data-key="${key}"]`)).toHaveCount(0);
+    await expectNone(page.locator(`tr[data-key="${key}"]`));
     await page.goto(`${system.url}/ui/tasks/${key}`);
-    await expect(page.getByRole('alert')).toContainText('Loading the task failed');
-    await expect(page.getByRole('alert')).toContainText('404');
-    await expect(page.getByText('private to jan')).toHaveCount(0);
+    await expectText(page.getByRole('alert'), 'Loading the task failed');
+    await expectText(page.getByRole('alert'), '404');
+    await expectNone(page.getByText('private to jan'));
   });
 
   it('shows what the API refused and why, with the JSON path', async () => {
@@ -187,8 +205,8 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('Memory').fill('lots');
     await page.getByRole('button', { name: 'Submit' }).click();
     const alert = page.getByRole('alert');
-    await expect(alert).toContainText('Submitting the task failed');
-    await expect(alert).toContainText('/task/limits/memory');
+    await expectText(alert, 'Submitting the task failed');
+    await expectText(alert, '/task/limits/memory');
   });
 
   it('every page reads well on a laptop and a phone, with no serious accessibility violation', async () => {
@@ -215,9 +233,14 @@ describe('the dashboard in a browser', () => {
         const violations = await checkAccessibility(tab);
         expect(violations, `${name}${suffix}`).toEqual([]);
         // Nothing wider than the screen on a phone (tables scroll inside their box).
-        const overflow = await tab.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        );
+        const overflow = await tab.evaluate(() => {
+          const root = (
+            globalThis as unknown as {
+              document: { documentElement: { scrollWidth: number; clientWidth: number } };
+            }
+          ).document.documentElement;
+          return root.scrollWidth - root.clientWidth;
+        });
         expect(overflow, `${name}${suffix} is wider than the window`).toBeLessThanOrEqual(0);
         await screenshot(tab, `${name}${suffix}`);
       }

@@ -247,6 +247,12 @@ const CASES: Case[] = [
     expected: row(401, 401, 200, 404, 403, 403, 200, 200),
   },
   {
+    name: "v1 requeue alice's finished task",
+    state: 'finished',
+    call: (w, f) => v1(w, 'POST', `/tasks/${f.taskKey}/requeue`),
+    expected: row(401, 401, 200, 404, 403, 403, 200, 200),
+  },
+  {
     name: "v1 DELETE alice's task",
     state: 'assigned',
     call: (w, f) => v1(w, 'DELETE', `/tasks/${f.taskKey}`),

@@ -89,6 +89,7 @@ describe('the events channel (WebSocket)', () => {
       type: 'events:subscribed',
       tasks: [],
       mine: true,
+      all: false,
       refused: [],
     });
     const mine = await submit(t.url, token('alice'));
@@ -118,6 +119,7 @@ describe('the events channel (WebSocket)', () => {
       type: 'events:subscribed',
       tasks: [key],
       mine: false,
+      all: false,
       refused: [bobs, 'a'.repeat(32)],
     });
     expect(updates(client.messages, key)[0]).toMatchObject({
@@ -184,6 +186,55 @@ describe('the events channel (WebSocket)', () => {
     }
   });
 
+  it('follows every task with all: true, for those who may read every task', async () => {
+    const inspector = await eventsSocket('inspector');
+    inspector.send({ type: 'events:subscribe', all: true });
+    await until(() => inspector.messages.length > 0, 2000, 'subscribed');
+    expect(inspector.messages[0]).toEqual({
+      type: 'events:subscribed',
+      tasks: [],
+      mine: false,
+      all: true,
+      refused: [],
+    });
+    const alices = await submit(t.url, token('alice'));
+    const bobs = await submit(t.url, token('bob'));
+    for (const key of [alices, bobs]) {
+      await until(() => updates(inspector.messages, key).length >= 4, 3000, 'four updates');
+      expect(
+        updates(inspector.messages, key).map((m) => m.type === 'task:updated' && m.state),
+      ).toEqual(['queued', 'assigned', 'running', 'finished']);
+    }
+    inspector.send({ type: 'events:unsubscribe', all: true });
+    await until(
+      () => inspector.messages.filter((m) => m.type === 'events:subscribed').length === 2,
+      2000,
+      'unsubscribed',
+    );
+    expect(inspector.messages.filter((m) => m.type === 'events:subscribed').at(-1)).toMatchObject({
+      all: false,
+    });
+    const later = await submit(t.url, token('bob'));
+    await until(async () => (await t.store.getTask(later))?.state === 'finished', 3000, 'later');
+    expect(updates(inspector.messages, later)).toEqual([]);
+    inspector.ws.close();
+  });
+
+  it('answers all: true from a client or a processor with a KOLEJKA_FORBIDDEN error', async () => {
+    for (const who of ['alice', 'foreman']) {
+      const client = await eventsSocket(who);
+      client.send({ type: 'events:subscribe', all: true, mine: true });
+      await until(() => client.messages.length > 0, 2000, 'an error');
+      expect(client.messages[0]).toMatchObject({ type: 'error', code: 'KOLEJKA_FORBIDDEN' });
+      // Nothing was subscribed: a task of someone else (or even its own) sends nothing.
+      const key = await submit(t.url, token('bob'));
+      await until(async () => (await t.store.getTask(key))?.state === 'finished', 3000, 'done');
+      expect(client.messages).toHaveLength(1);
+      expect(client.ws.readyState).toBe(WebSocket.OPEN);
+      client.ws.close();
+    }
+  });
+
   it('answers bad messages with an error and cuts a peer that keeps sending them', async () => {
     const client = await eventsSocket('alice');
     const closed = new Promise<number>((resolve) => client.ws.on('close', (code) => resolve(code)));
@@ -208,7 +259,13 @@ describe('the events channel (Server-Sent Events)', () => {
     await until(() => stream.events.length >= 2, 2000, 'subscribed and the snapshot');
     expect(stream.events[0]).toEqual({
       event: 'events:subscribed',
-      data: { type: 'events:subscribed', tasks: [earlier], mine: true, refused: [] },
+      data: {
+        type: 'events:subscribed',
+        tasks: [earlier],
+        mine: true,
+        all: false,
+        refused: [],
+      },
     });
     expect(stream.events[1]).toMatchObject({
       event: 'task:updated',
@@ -232,6 +289,40 @@ describe('the events channel (Server-Sent Events)', () => {
     expect(states).toEqual(['queued', 'assigned', 'running', 'finished']);
     expect(stream.events.some((e) => (e.data as { key?: string }).key === bobs)).toBe(false);
     stream.close();
+  });
+
+  it('streams every task with all=1 for a manager, and refuses it to a client with 403', async () => {
+    const stream = sse('/api/v1/events?all=1', 'manager');
+    expect(await stream.opened).toBe(200);
+    await until(() => stream.events.length >= 1, 2000, 'subscribed');
+    expect(stream.events[0]).toEqual({
+      event: 'events:subscribed',
+      data: { type: 'events:subscribed', tasks: [], mine: false, all: true, refused: [] },
+    });
+    const key = await submit(t.url, token('bob'));
+    await until(
+      () =>
+        stream.events.some(
+          (e) =>
+            (e.data as { key?: string }).key === key &&
+            (e.data as { state?: string }).state === 'finished',
+        ),
+      3000,
+      'bob’s task finished',
+    );
+    stream.close();
+    const refused = await api(t.url, '/api/v1/events?all=1', {
+      token: token('alice'),
+      headers: { Accept: 'text/event-stream' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: { code: 'KOLEJKA_FORBIDDEN' } });
+    const bad = await api(t.url, '/api/v1/events?all=maybe', {
+      token: token('manager'),
+      headers: { Accept: 'text/event-stream' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { details: { issues: [{ path: '/all' }] } } });
   });
 
   it('refuses callers without a token, a wrong Accept and bad keys', async () => {

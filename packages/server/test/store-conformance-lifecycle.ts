@@ -368,6 +368,44 @@ export function describeLifecycleConformance(engine: StoreEngine): void {
       expect(await store.requeueTask('f'.repeat(32), at(95))).toBeUndefined();
     });
 
+    it('requeues only from the given states (the API requeues ended tasks only)', async () => {
+      const { store } = context();
+      const ended = ['finished', 'failed', 'cancelled'] as const;
+      const running = await assignedTask(store, 'f1');
+      await store.startTask(running.key, 1, at(2));
+      expect(await store.requeueTask(running.key, at(3), ended)).toBeUndefined();
+      expect(await store.getTask(running.key)).toMatchObject({ state: 'running', assignee: 'f1' });
+      const waiting = makeTask({ state: 'waiting' });
+      await store.createTask(waiting);
+      expect(await store.requeueTask(waiting.key, at(3), ended)).toBeUndefined();
+      expect((await store.getTask(waiting.key))?.state).toBe('waiting');
+
+      await store.finishTask(running.key, 1, makeResult(running.key, 1), at(4));
+      const seq = await store.lastEventSeq();
+      const requeued = await store.requeueTask(running.key, at(5), ended);
+      expect(requeued).toMatchObject({ state: 'queued', attempt: 1, lostCount: 0 });
+      expect(requeued).not.toHaveProperty('finishedAt');
+      expect(await store.getResult(running.key)).toBeUndefined();
+      expect(await store.readEvents(seq, 10)).toEqual([
+        expect.objectContaining({ taskKey: running.key, state: 'queued', attempt: 1, at: at(5) }),
+      ]);
+      // A second requeue of the same end finds it queued: nothing changes.
+      expect(await store.requeueTask(running.key, at(6), ended)).toBeUndefined();
+      expect(await store.requeueTask(running.key, at(6), [])).toBeUndefined();
+      expect(await store.lastEventSeq()).toBe(seq + 1);
+
+      const failed = makeTask();
+      await store.createTask(failed);
+      await store.failTask(failed.key, 'broken', at(7));
+      expect(await store.requeueTask(failed.key, at(8), ended)).toMatchObject({ state: 'queued' });
+      expect((await store.getTask(failed.key))?.reason).toBeUndefined();
+      await expect(
+        store.requeueTask(failed.key, at(9), ['nope' as 'queued']),
+      ).rejects.toMatchObject({
+        code: 'KOLEJKA_VALIDATION',
+      });
+    });
+
     it('deleteResult sends a finished task back to the queue for a new result', async () => {
       const { store } = context();
       const task = await assignedTask(store);

@@ -110,6 +110,84 @@ export function describeTaskConformance(engine: StoreEngine): void {
       await expectKolejkaError(store.listTasks({}, 0), 'KOLEJKA_VALIDATION', /limit/);
     });
 
+    it('filters by tag, image and key text, alone and with the other filters', async () => {
+      const { store } = context();
+      const task = (n: number, image: string, requires: string[], owner = 'alice') => {
+        const made = makeTask({ key: keyOf(n), owner, createdAt: at(n) });
+        return { ...made, spec: { ...made.spec, image, requires } };
+      };
+      await store.createTask(task(1, 'img/a:1', ['gpu', 'big']));
+      await store.createTask(task(2, 'img/b:1', ['gpu'], 'bob'));
+      await store.createTask(task(3, 'img/a:1', []));
+      await store.createTask(task(4, 'img/a:10', ['gpus']));
+      await store.failTask(keyOf(1), 'broken', at(5));
+      const keys = async (filter: Parameters<typeof store.listTasks>[0]): Promise<string[]> =>
+        (await store.listTasks(filter, 100)).items.map((t) => t.key);
+
+      expect(await keys({ tag: 'gpu' })).toEqual([keyOf(2), keyOf(1)]);
+      expect(await keys({ tag: 'gp' })).toEqual([]);
+      expect(await keys({ image: 'img/a:1' })).toEqual([keyOf(3), keyOf(1)]);
+      expect(await keys({ image: 'img/a' })).toEqual([]);
+      expect(await keys({ tag: 'gpu', image: 'img/a:1' })).toEqual([keyOf(1)]);
+      expect(await keys({ tag: 'gpu', owner: 'bob' })).toEqual([keyOf(2)]);
+      expect(await keys({ tag: 'gpu', states: ['failed'] })).toEqual([keyOf(1)]);
+      expect(await keys({ image: 'img/a:1', states: ['queued'] })).toEqual([keyOf(3)]);
+      // The key text ignores case and matches anywhere in the key.
+      const three = keyOf(3);
+      expect(await keys({ keyContains: three.slice(-6).toUpperCase() })).toEqual([keyOf(3)]);
+      expect(await keys({ keyContains: three })).toEqual([keyOf(3)]);
+      expect(await keys({ keyContains: three.slice(0, 4), tag: 'gpu' })).toEqual(
+        [keyOf(2), keyOf(1)].filter((key) => key.includes(three.slice(0, 4))),
+      );
+      await expectKolejkaError(
+        store.listTasks({ keyContains: 'xyz' }, 10),
+        'KOLEJKA_VALIDATION',
+        /key/,
+      );
+      await expectKolejkaError(
+        store.listTasks({ sort: 'sideways' as 'newest' }, 10),
+        'KOLEJKA_VALIDATION',
+        /sort/,
+      );
+    });
+
+    it('lists and pages oldest first; a cursor continues only its own order', async () => {
+      const { store } = context();
+      for (let i = 0; i < 10; i++)
+        await store.createTask(
+          makeTask({
+            key: keyOf(i),
+            owner: i % 2 === 0 ? 'alice' : 'bob',
+            createdAt: at(Math.floor(i / 2)),
+          }),
+        );
+      const oldest = Array.from({ length: 10 }, (_, i) => keyOf(i));
+      const first = await store.listTasks({ sort: 'oldest' }, 4);
+      expect(first.items.map((t) => t.key)).toEqual(oldest.slice(0, 4));
+      // An older task added after the first page is not seen by the pages that follow it.
+      await store.createTask(makeTask({ key: keyOf(100), createdAt: at(0) }));
+      const second = await store.listTasks({ sort: 'oldest' }, 4, first.nextCursor);
+      const third = await store.listTasks({ sort: 'oldest' }, 4, second.nextCursor);
+      expect([...second.items, ...third.items].map((t) => t.key)).toEqual(oldest.slice(4));
+      expect(third.nextCursor).toBeUndefined();
+      expect(
+        (await store.listTasks({ sort: 'oldest', owner: 'bob' }, 2)).items.map((t) => t.key),
+      ).toEqual([keyOf(1), keyOf(3)]);
+      expect((await store.listTasks({ sort: 'newest' }, 1)).items[0]?.key).toBe(keyOf(9));
+
+      await expectKolejkaError(
+        store.listTasks({ sort: 'newest' }, 4, first.nextCursor),
+        'KOLEJKA_VALIDATION',
+        /sort=oldest/,
+      );
+      const newest = await store.listTasks({}, 4);
+      await expectKolejkaError(
+        store.listTasks({ sort: 'oldest' }, 4, newest.nextCursor),
+        'KOLEJKA_VALIDATION',
+        /sort=newest/,
+      );
+    });
+
     it('lists queued tasks in run order: priority, then age, then key', async () => {
       const { store } = context();
       await store.createTask(makeTask({ key: keyOf(1), priority: 0, createdAt: at(1) }));

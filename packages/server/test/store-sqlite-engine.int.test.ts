@@ -77,6 +77,36 @@ describe('SQLite engine', () => {
     }
   });
 
+  it('reads a page of one state (or of one image) from its index, without sorting the table', async () => {
+    await (await open()).close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string): string =>
+        raw
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all()
+          .map((row) => (row as { detail: string }).detail)
+          .join('; ');
+      const byState = plan(
+        "SELECT * FROM tasks WHERE state = 'running' ORDER BY created_at DESC, key DESC LIMIT 50",
+      );
+      expect(byState).toContain('tasks_by_state_created');
+      expect(byState).not.toContain('TEMP B-TREE');
+      const oldest = plan(
+        "SELECT * FROM tasks WHERE owner = 'a' AND state = 'queued' ORDER BY created_at, key LIMIT 50",
+      );
+      expect(oldest).toContain('tasks_by_owner_state_created');
+      expect(oldest).not.toContain('TEMP B-TREE');
+      const byImage = plan(
+        "SELECT * FROM tasks WHERE json_extract(spec, '$.image') = 'x' ORDER BY created_at DESC, key DESC LIMIT 50",
+      );
+      expect(byImage).toContain('tasks_by_image');
+      expect(byImage).not.toContain('TEMP B-TREE');
+    } finally {
+      raw.close();
+    }
+  });
+
   it('refuses a database written by a newer schema, and a file that is not SQLite', async () => {
     await (await open()).close();
     const raw = new Database(file);

@@ -167,6 +167,19 @@ describe('events messages', () => {
     expect(parseEventsClientMessage({ type: 'events:unsubscribe', mine: true }).type).toBe(
       'events:unsubscribe',
     );
+    expect(parseEventsClientMessage({ type: 'events:subscribe', all: true })).toEqual({
+      type: 'events:subscribe',
+      all: true,
+    });
+    expect(() => parseEventsClientMessage({ type: 'events:subscribe', all: 'yes' })).toThrow(/all/);
+    const subscribed = {
+      type: 'events:subscribed',
+      tasks: [],
+      mine: false,
+      all: true,
+      refused: [],
+    };
+    expect(parseEventsServerMessage(subscribed)).toEqual(subscribed);
     const update = {
       type: 'task:updated',
       key: KEY,

@@ -230,6 +230,25 @@ export async function cancelTask(
 }
 
 /**
+ * Puts an ended (finished, failed, cancelled) task back in the queue to run again, its result
+ * removed; KOLEJKA_CONFLICT when it has not ended. Its dependents are not touched.
+ */
+export async function requeueTask(
+  ctx: ClientContext,
+  key: string,
+  signal?: AbortSignal,
+): Promise<RemoteTask> {
+  return checkRemoteTask(
+    await ctx.transport.json({
+      method: 'POST',
+      path: `/api/v1/tasks/${checkTaskKey(key)}/requeue`,
+      isIdempotent: false,
+      signal,
+    }),
+  );
+}
+
+/**
  * Deletes a task and its result (cancelling it first if it still runs). Refused while tasks
  * wait on it, unless `isCascade`: then they are cancelled too.
  */

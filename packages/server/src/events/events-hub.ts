@@ -1,11 +1,12 @@
 import {
+  KolejkaError,
   noopLogger,
   type EventsServerMessage,
   type EventsSubscribed,
   type Logger,
   type TaskUpdated,
 } from '@kolejka/spec';
-import type { Principal } from '../accounts/principal.js';
+import { hasPermission, type Principal } from '../accounts/principal.js';
 import type { EventFeed } from './event-feed.js';
 import type { Store, TaskEvent, TaskRecord } from '../store/store.js';
 
@@ -31,6 +32,7 @@ export interface EventsHubOptions {
 export class Subscription {
   readonly tasks = new Set<string>();
   isMine = false;
+  isAll = false;
   /** Keys whose snapshot is being read: their events wait here, then are sent after it. */
   readonly pending = new Map<string, TaskEvent[]>();
   isClosed = false;
@@ -62,6 +64,8 @@ export function updateOfTask(task: TaskRecord): TaskUpdated {
 export class EventsHub {
   private readonly byTask = new Map<string, Set<Subscription>>();
   private readonly byOwner = new Map<string, Set<Subscription>>();
+  /** Subscribers following every task. */
+  private readonly everything = new Set<Subscription>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly logger: Logger;
   private isClosed = false;
@@ -96,12 +100,20 @@ export class EventsHub {
     }
   }
 
-  /** Follows tasks the caller may read (the others are `refused`) and/or all its own tasks. */
+  /**
+   * Follows tasks the caller may read (the others are `refused`), and/or all its own tasks,
+   * and/or every task (KOLEJKA_FORBIDDEN, changing nothing, when it may not read them all).
+   */
   async subscribe(
     sub: Subscription,
-    request: { tasks?: readonly string[]; mine?: boolean },
+    request: { tasks?: readonly string[]; mine?: boolean; all?: boolean },
   ): Promise<EventsSubscribed> {
     const { store, feed, mayRead } = this.options;
+    if (request.all === true) assertMayFollowAll(sub.sink.principal);
+    if (request.all === true && !sub.isAll) {
+      sub.isAll = true;
+      this.everything.add(sub);
+    }
     if (request.mine === true && !sub.isMine) {
       sub.isMine = true;
       add(this.byOwner, sub.sink.principal.username, sub);
@@ -129,6 +141,7 @@ export class EventsHub {
       type: 'events:subscribed',
       tasks: [...sub.tasks],
       mine: sub.isMine,
+      all: sub.isAll,
       refused,
     };
     sub.sink.send(subscribed);
@@ -136,6 +149,7 @@ export class EventsHub {
       user: sub.sink.principal.username,
       tasks: sub.tasks.size,
       mine: sub.isMine,
+      all: sub.isAll,
       refused: refused.length,
     });
     if (snapshots.length > 0) {
@@ -150,7 +164,10 @@ export class EventsHub {
     return subscribed;
   }
 
-  unsubscribe(sub: Subscription, request: { tasks?: readonly string[]; mine?: boolean }): void {
+  unsubscribe(
+    sub: Subscription,
+    request: { tasks?: readonly string[]; mine?: boolean; all?: boolean },
+  ): void {
     for (const key of request.tasks ?? []) {
       sub.tasks.delete(key);
       sub.pending.delete(key);
@@ -160,10 +177,15 @@ export class EventsHub {
       sub.isMine = false;
       remove(this.byOwner, sub.sink.principal.username, sub);
     }
+    if (request.all === true && sub.isAll) {
+      sub.isAll = false;
+      this.everything.delete(sub);
+    }
     sub.sink.send({
       type: 'events:subscribed',
       tasks: [...sub.tasks],
       mine: sub.isMine,
+      all: sub.isAll,
       refused: [],
     });
   }
@@ -175,6 +197,7 @@ export class EventsHub {
     for (const key of sub.tasks) remove(this.byTask, key, sub);
     for (const key of sub.pending.keys()) remove(this.byTask, key, sub);
     if (sub.isMine) remove(this.byOwner, sub.sink.principal.username, sub);
+    this.everything.delete(sub);
     sub.tasks.clear();
     sub.pending.clear();
   }
@@ -209,6 +232,7 @@ export class EventsHub {
     for (const event of events) {
       const subs = new Set(this.byTask.get(event.taskKey));
       for (const sub of this.byOwner.get(event.owner) ?? []) subs.add(sub);
+      for (const sub of this.everything) subs.add(sub);
       if (subs.size === 0) continue;
       const ready: Subscription[] = [];
       for (const sub of subs) {
@@ -237,6 +261,16 @@ export class EventsHub {
       update.reason = event.reason;
     for (const sub of subs) if (!sub.isClosed) sub.sink.send(update);
   }
+}
+
+/** Only callers who may read every task follow them all (the SSE route checks before streaming). */
+export function assertMayFollowAll(principal: Principal): void {
+  if (!hasPermission(principal, 'task:read-any'))
+    throw new KolejkaError(
+      'KOLEJKA_FORBIDDEN',
+      `User ${JSON.stringify(principal.username)} may not follow every task (roles: ${principal.roles.join(', ') || 'none'}); follow named tasks or your own (mine)`,
+      { details: { permission: 'task:read-any' } },
+    );
 }
 
 function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

@@ -8,13 +8,27 @@ import {
   type OpenApiPaths,
   type RouteModule,
 } from '../http/route-module.js';
-import type { EventSink, EventsHub } from './events-hub.js';
+import { assertMayFollowAll, type EventSink, type EventsHub } from './events-hub.js';
 
 /** Comments keep proxies and load balancers from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 const MAX_TASKS = 10_000;
 
-function parseQuery(query: Record<string, unknown>): { tasks: string[]; mine: boolean } {
+const FLAG_VALUES = ['', '0', '1', 'true', 'false', 'yes', 'no'];
+
+/** `?mine`, `?mine=1`, `?mine=true`… as a boolean; undefined when absent. */
+function flagOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
+}
+
+const isSet = (flag: string | undefined): boolean =>
+  flag === '' || flag === '1' || flag === 'true' || flag === 'yes';
+
+function parseQuery(query: Record<string, unknown>): {
+  tasks: string[];
+  mine: boolean;
+  all: boolean;
+} {
   const issues: ValidationIssue[] = [];
   const raw = query.tasks;
   const text = Array.isArray(raw) ? raw.join(',') : typeof raw === 'string' ? raw : '';
@@ -25,11 +39,14 @@ function parseQuery(query: Record<string, unknown>): { tasks: string[]; mine: bo
   });
   if (tasks.length > MAX_TASKS)
     issues.push({ path: '/tasks', message: `lists more than ${MAX_TASKS} tasks` });
-  const mine = typeof query.mine === 'string' ? query.mine.toLowerCase() : undefined;
-  if (mine !== undefined && !['', '0', '1', 'true', 'false', 'yes', 'no'].includes(mine))
+  const mine = flagOf(query.mine);
+  if (mine !== undefined && !FLAG_VALUES.includes(mine))
     issues.push({ path: '/mine', message: 'must be 1 or 0' });
+  const all = flagOf(query.all);
+  if (all !== undefined && !FLAG_VALUES.includes(all))
+    issues.push({ path: '/all', message: 'must be 1 or 0' });
   if (issues.length > 0) throw validationError('events query', issues);
-  return { tasks, mine: mine === '' || mine === '1' || mine === 'true' || mine === 'yes' };
+  return { tasks, mine: isSet(mine), all: isSet(all) };
 }
 
 /** One Server-Sent Events stream. */
@@ -65,6 +82,8 @@ function register(router: Router, ports: { events: EventsHub }): void {
       );
     }
     const request = parseQuery(req.query);
+    // Refused before the stream starts, so the caller gets a plain 403 rather than a stream.
+    if (request.all) assertMayFollowAll(principal);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -90,13 +109,18 @@ const PATHS: OpenApiPaths = {
       operationId: 'followEvents',
       summary: 'Follow task state changes (WebSocket, or Server-Sent Events)',
       description:
-        "With a WebSocket upgrade: send `events:subscribe {tasks?, mine?}` (and `events:unsubscribe`), receive `events:subscribed {tasks, mine, refused}` and a `task:updated {key, state, attempt, at, reason?, result?, deleted?}` for every change (schemas: @kolejka/spec). Without an upgrade, `Accept: text/event-stream` gives the same messages as Server-Sent Events (`event: task:updated`), for the tasks in `tasks` and, with `mine=1`, every task of the caller. Each named task first gets its current state. Tasks the caller may not read are refused. Authentication: `Authorization: Bearer <token>`; a browser, which cannot set that header on a WebSocket, offers the token as a subprotocol instead: `Sec-WebSocket-Protocol: kolejka.v1, kolejka.bearer.<token>` (JavaScript: `new WebSocket(url, ['kolejka.v1', 'kolejka.bearer.' + token])`). The server answers with `kolejka.v1` (never the token); the header wins when both are sent; a bad token is 401 before the upgrade, and `kolejka.bearer.*` without `kolejka.v1` is 400.",
+        "With a WebSocket upgrade: send `events:subscribe {tasks?, mine?, all?}` (and `events:unsubscribe`), receive `events:subscribed {tasks, mine, all, refused}` and a `task:updated {key, state, attempt, at, reason?, result?, deleted?}` for every change (schemas: @kolejka/spec). Without an upgrade, `Accept: text/event-stream` gives the same messages as Server-Sent Events (`event: task:updated`), for the tasks in `tasks` and, with `mine=1`, every task of the caller, and with `all=1` every task of everybody. Each named task first gets its current state (`mine` and `all` send changes only). Tasks the caller may not read are refused; `all` is only for callers who may read every task (inspector, manager, admin): others get 403 KOLEJKA_FORBIDDEN (on the WebSocket an `error` message). Authentication: `Authorization: Bearer <token>`; a browser, which cannot set that header on a WebSocket, offers the token as a subprotocol instead: `Sec-WebSocket-Protocol: kolejka.v1, kolejka.bearer.<token>` (JavaScript: `new WebSocket(url, ['kolejka.v1', 'kolejka.bearer.' + token])`). The server answers with `kolejka.v1` (never the token); the header wins when both are sent; a bad token is 401 before the upgrade, and `kolejka.bearer.*` without `kolejka.v1` is 400.",
       parameters: [
         doc.query('tasks', 'Task keys to follow (comma-separated)', { type: 'string' }),
         doc.query('mine', '1: follow every task of the caller, present and future', {
           type: 'string',
           enum: ['0', '1'],
         }),
+        doc.query(
+          'all',
+          '1: follow every task of everybody, present and future (inspector, manager, admin)',
+          { type: 'string', enum: ['0', '1'] },
+        ),
       ],
       responses: {
         '200': {
@@ -104,7 +128,7 @@ const PATHS: OpenApiPaths = {
           content: { 'text/event-stream': { schema: { type: 'string' } } },
         },
         '101': doc.empty('Switching to the WebSocket protocol'),
-        ...doc.errors(400, 401, 406),
+        ...doc.errors(400, 401, 403, 406),
       },
     },
   },

@@ -161,6 +161,10 @@ export interface TaskEvent {
  */
 export const TASK_HISTORY_LIMIT = 1000;
 
+/** The orders `listTasks` pages in: newest first (createdAt desc, key desc) or oldest first (asc, asc). */
+export const TASK_SORTS = ['newest', 'oldest'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+
 export interface TaskFilter {
   owner?: string;
   /** Any of these states (an empty list matches nothing). */
@@ -169,6 +173,14 @@ export interface TaskFilter {
   createdAfter?: Date;
   createdBefore?: Date;
   assignee?: string;
+  /** Only tasks whose spec `requires` lists this tag. */
+  tag?: string;
+  /** Only tasks whose spec `image` is exactly this. */
+  image?: string;
+  /** Only tasks whose key contains this text, ignoring case (1 to 32 hex digits). */
+  keyContains?: string;
+  /** Default `newest`. A cursor continues only the order it was given in. */
+  sort?: TaskSort;
 }
 
 export interface Page<T> {

@@ -1,6 +1,14 @@
 import { KolejkaError, canonicalJson, type FilesSpec } from '@kolejka/spec';
-import type { FinishOutcome, ResultRecord, Role, TaskRecord, TaskState } from './store.js';
-import { ROLES, TASK_STATES, TERMINAL_TASK_STATES } from './store.js';
+import type {
+  FinishOutcome,
+  ResultRecord,
+  Role,
+  TaskFilter,
+  TaskRecord,
+  TaskSort,
+  TaskState,
+} from './store.js';
+import { ROLES, TASK_SORTS, TASK_STATES, TERMINAL_TASK_STATES } from './store.js';
 import { isBlobHash } from './blob-hash.js';
 
 /*
@@ -44,6 +52,25 @@ export function assertStates(states: readonly string[] | undefined): void {
         'KOLEJKA_VALIDATION',
         `Unknown task state ${JSON.stringify(state)}: use ${TASK_STATES.join(', ')}`,
       );
+}
+
+/** Checks what `listTasks` is given; returns `keyContains` in lower case (keys are lower-case hex). */
+export function assertTaskFilter(filter: TaskFilter): { keyContains?: string; sort: TaskSort } {
+  assertStates(filter.states);
+  const sort = filter.sort ?? 'newest';
+  if (!(TASK_SORTS as readonly string[]).includes(sort))
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `Unknown task sort ${JSON.stringify(sort)}: use ${TASK_SORTS.join(' or ')}`,
+    );
+  if (filter.keyContains === undefined) return { sort };
+  const keyContains = filter.keyContains.toLowerCase();
+  if (!/^[0-9a-f]{1,32}$/.test(keyContains))
+    throw new KolejkaError(
+      'KOLEJKA_VALIDATION',
+      `Invalid key search ${JSON.stringify(filter.keyContains.slice(0, 40))}: task keys are 32 hex digits, search for 1 to 32 of them`,
+    );
+  return { keyContains, sort };
 }
 
 export function assertBlobHash(hash: string): void {

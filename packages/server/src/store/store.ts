@@ -188,9 +188,14 @@ export interface Store {
   /**
    * Admin requeue: any state except `queued` → `queued`, clearing assignee, lease, reason,
    * result and `lostCount` (a fresh set of attempts); `attempt` kept. Also how a `waiting`
-   * task is released.
+   * task is released. With `fromStates`, only a task in one of those states moves (the API's
+   * requeue of ended tasks), decided in the same atomic operation; `undefined` otherwise.
    */
-  requeueTask(key: string, now: Date): Promise<TaskRecord | undefined>;
+  requeueTask(
+    key: string,
+    now: Date,
+    fromStates?: readonly TaskState[],
+  ): Promise<TaskRecord | undefined>;
   /** Tasks in `assigned`/`running` whose lease ended before `now`: requeued, or failed after `maxAttempts` losses. */
   expireLeases(now: Date, reasonFor: (task: TaskRecord) => string): Promise<ExpiredLease[]>;
 

@@ -1,10 +1,18 @@
 import type { Request } from 'express';
 import { KolejkaError, validationError, type ValidationIssue } from '@kolejka/spec';
 import { hasPermission, type Principal } from '../accounts/principal.js';
-import { TASK_STATES, type TaskFilter, type TaskState } from '../store/store.js';
+import {
+  TASK_SORTS,
+  TASK_STATES,
+  type TaskFilter,
+  type TaskSort,
+  type TaskState,
+} from '../store/store.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
+const MAX_TAG_LENGTH = 256;
+const MAX_IMAGE_LENGTH = 1024;
 
 export interface TaskQuery {
   filter: TaskFilter;
@@ -42,9 +50,30 @@ function date(req: Request, name: string, issues: ValidationIssue[]): Date | und
   return parsed;
 }
 
+/** One text parameter taken whole (an image or a tag may hold commas). */
+function text(
+  req: Request,
+  name: string,
+  maxLength: number,
+  issues: ValidationIssue[],
+): string | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') {
+    issues.push({ path: `/query/${name}`, message: 'is given more than once' });
+    return undefined;
+  }
+  if (raw === '' || raw.length > maxLength) {
+    issues.push({ path: `/query/${name}`, message: `must be 1 to ${maxLength} characters` });
+    return undefined;
+  }
+  return raw;
+}
+
 /**
- * Reads `state`, `owner`, `createdAfter`, `createdBefore`, `limit` and `cursor`. Callers
- * without the read-everything permission always get their own tasks only.
+ * Reads `state`, `owner`, `createdAfter`, `createdBefore`, `tag`, `image`, `q`, `sort`,
+ * `limit` and `cursor`. Callers without the read-everything permission always get their own
+ * tasks only.
  */
 export function parseTaskQuery(req: Request, principal: Principal): TaskQuery {
   const issues: ValidationIssue[] = [];
@@ -65,6 +94,19 @@ export function parseTaskQuery(req: Request, principal: Principal): TaskQuery {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     issues.push({ path: '/query/limit', message: `must be a whole number 1..${MAX_PAGE_SIZE}` });
   }
+  const tag = text(req, 'tag', MAX_TAG_LENGTH, issues);
+  const image = text(req, 'image', MAX_IMAGE_LENGTH, issues);
+  const q = single(req, 'q', issues);
+  if (q !== undefined && !/^[0-9a-f]{1,32}$/i.test(q)) {
+    issues.push({
+      path: '/query/q',
+      message: 'must be 1 to 32 hex digits (a part of a task key)',
+    });
+  }
+  const sort = single(req, 'sort', issues) ?? 'newest';
+  if (!(TASK_SORTS as readonly string[]).includes(sort)) {
+    issues.push({ path: '/query/sort', message: `must be ${TASK_SORTS.join(' or ')}` });
+  }
   const cursor = single(req, 'cursor', issues);
   if (cursor !== undefined && cursor.length > 512) {
     issues.push({ path: '/query/cursor', message: 'is not a cursor this server gave' });
@@ -84,5 +126,9 @@ export function parseTaskQuery(req: Request, principal: Principal): TaskQuery {
   if (states.length > 0) filter.states = states as TaskState[];
   if (createdAfter !== undefined) filter.createdAfter = createdAfter;
   if (createdBefore !== undefined) filter.createdBefore = createdBefore;
+  if (tag !== undefined) filter.tag = tag;
+  if (image !== undefined) filter.image = image;
+  if (q !== undefined) filter.keyContains = q.toLowerCase();
+  filter.sort = sort as TaskSort;
   return { filter, limit, ...(cursor === undefined ? {} : { cursor }) };
 }

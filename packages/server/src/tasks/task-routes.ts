@@ -60,7 +60,26 @@ async function cancel(ports: TaskRoutePorts, task: TaskRecord, by: string): Prom
   return (await ports.store.getTask(task.key)) ?? before;
 }
 
-/** Tasks: submit, list, read, cancel, delete. */
+/**
+ * Puts an ended task back in the queue, as if it were new (its dependents stay as they are);
+ * KOLEJKA_CONFLICT when it has not ended.
+ */
+async function requeue(ports: TaskRoutePorts, task: TaskRecord, by: string): Promise<TaskRecord> {
+  const requeued = await ports.store.requeueTask(task.key, ports.clock(), TERMINAL_TASK_STATES);
+  if (requeued === undefined) {
+    const now = await ports.store.getTask(task.key);
+    if (now === undefined) throw taskNotFound(task.key);
+    throw new KolejkaError(
+      'KOLEJKA_CONFLICT',
+      `Task ${task.key} is ${now.state}; only finished, failed or cancelled tasks can be requeued`,
+      { details: { state: now.state } },
+    );
+  }
+  ports.logger.info('task requeued', { task: task.key, by, was: task.state });
+  return requeued;
+}
+
+/** Tasks: submit, list, read, cancel, requeue, delete. */
 export function taskRoutes(ports: TaskRoutePorts): RouteModule {
   return { api: 'v1', register: (router) => register(router, ports), paths: PATHS };
 }
@@ -128,6 +147,15 @@ function register(router: Router, ports: TaskRoutePorts): void {
     sendJson(res, 200, taskView(await cancel(ports, task, principal.username)));
   });
 
+  router.post('/tasks/:key/requeue', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const task = await visibleTask(ports, principal, req.params.key);
+    if (!mayDeleteTask(principal, task)) {
+      throw new KolejkaError('KOLEJKA_FORBIDDEN', `Only the owner or a manager requeues a task`);
+    }
+    sendJson(res, 200, taskView(await requeue(ports, task, principal.username)));
+  });
+
   router.delete('/tasks/:key', async (req, res) => {
     const principal = requirePrincipal(res);
     const task = await visibleTask(ports, principal, req.params.key);
@@ -169,6 +197,8 @@ const PATHS: OpenApiPaths = {
       operationId: 'listTasks',
       summary:
         'List tasks, newest first (clients and processors: their own; inspectors, managers, admins: all)',
+      description:
+        'Filters combine (all must hold). A `nextCursor` continues the order it was given in: passing it with the other `sort` is a 400 naming the sort it belongs to.',
       parameters: [
         doc.query('state', 'Only these states (comma-separated or repeated)', {
           type: 'string',
@@ -182,6 +212,17 @@ const PATHS: OpenApiPaths = {
           type: 'string',
           format: 'date-time',
         }),
+        doc.query('tag', 'Only tasks whose `requires` lists this tag', { type: 'string' }),
+        doc.query('image', 'Only tasks of exactly this image', { type: 'string' }),
+        doc.query('q', 'Only tasks whose key contains this text, ignoring case (1-32 hex digits)', {
+          type: 'string',
+          pattern: '^[0-9a-fA-F]{1,32}$',
+        }),
+        doc.query(
+          'sort',
+          '`newest` (default: created desc, key desc) or `oldest` (created asc, key asc)',
+          { type: 'string', enum: ['newest', 'oldest'], default: 'newest' },
+        ),
         doc.query('limit', 'Page size (default 100)', {
           type: 'integer',
           minimum: 1,
@@ -225,6 +266,20 @@ const PATHS: OpenApiPaths = {
       summary: 'Cancel an unfinished task (owner, managers, admins)',
       responses: {
         '200': doc.json(doc.ref('Task'), 'Cancelled'),
+        ...doc.errors(401, 403, 404, 409),
+      },
+    },
+  },
+  '/api/v1/tasks/{key}/requeue': {
+    parameters: [doc.path('key', 'Task key (uuid4, 32 hex)', TASK_KEY_PATTERN)],
+    post: {
+      tags: ['tasks'],
+      operationId: 'requeueTask',
+      summary: 'Put an ended task back in the queue (owner, managers, admins)',
+      description:
+        'A finished, failed or cancelled task goes back to `queued` to run again: its result is removed, its reason, assignee, lease and assigned/started/finished times are cleared and its lost-lease count restarts at 0; `attempt` is kept (the next claim increments it). Schedulers and event subscribers see it as a newly queued task. Tasks that depend on it are not touched: dependents already decided (queued, run or cancelled because of it) stay as they are. Any other state: 409 KOLEJKA_CONFLICT with `details.state`.',
+      responses: {
+        '200': doc.json(doc.ref('Task'), 'Queued again'),
         ...doc.errors(401, 403, 404, 409),
       },
     },

@@ -13,12 +13,18 @@ export interface EventsSubscribe {
   tasks?: string[];
   /** Follow every task of the caller, present and future. */
   mine?: boolean;
+  /**
+   * Follow every task of everybody, present and future (no snapshot). Only for callers who may
+   * read every task (inspectors, managers, admins); others get an `error` KOLEJKA_FORBIDDEN.
+   */
+  all?: boolean;
 }
 
 export interface EventsUnsubscribe {
   type: 'events:unsubscribe';
   tasks?: string[];
   mine?: boolean;
+  all?: boolean;
 }
 
 export type EventsClientMessage = EventsSubscribe | EventsUnsubscribe;
@@ -28,6 +34,11 @@ export interface EventsSubscribed {
   type: 'events:subscribed';
   tasks: string[];
   mine: boolean;
+  /**
+   * Whether every task is followed. Always sent by this server; optional in the schema so that
+   * clients still accept the confirmation of servers from before `all` existed.
+   */
+  all?: boolean;
   refused: string[];
 }
 

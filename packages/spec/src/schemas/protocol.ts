@@ -117,8 +117,16 @@ export const eventsClientMessageSchema = {
   required: ['type'],
   properties: { type: { type: 'string' } },
   oneOf: [
-    message('events:subscribe', { tasks: taskKeys, mine: { type: 'boolean' } }, []),
-    message('events:unsubscribe', { tasks: taskKeys, mine: { type: 'boolean' } }, []),
+    message(
+      'events:subscribe',
+      { tasks: taskKeys, mine: { type: 'boolean' }, all: { type: 'boolean' } },
+      [],
+    ),
+    message(
+      'events:unsubscribe',
+      { tasks: taskKeys, mine: { type: 'boolean' }, all: { type: 'boolean' } },
+      [],
+    ),
   ],
 } as const;
 
@@ -134,6 +142,7 @@ export const eventsServerMessageSchema = {
       {
         tasks: taskKeys,
         mine: { type: 'boolean' },
+        all: { type: 'boolean' },
         refused: { type: 'array', items: { type: 'string' } },
       },
       ['tasks', 'mine', 'refused'],

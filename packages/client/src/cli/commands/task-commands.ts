@@ -40,7 +40,7 @@ function states(values: readonly string[] | undefined): TaskState[] | undefined 
 export function taskCommands(run: Runner) {
   return {
     command: 'task <command>',
-    describe: 'Tasks: put, get, list, cancel, delete, priority, move',
+    describe: 'Tasks: put, get, list, cancel, requeue, delete, priority, move',
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .command(
@@ -171,6 +171,21 @@ export function taskCommands(run: Runner) {
             }),
         )
         .command(
+          'requeue <key>',
+          'Run an ended (finished, failed or cancelled) task again; its result is removed',
+          (command) => command.positional('key', keyArg),
+          (argv) =>
+            run(argv, async (session) => {
+              const client = await session.client();
+              const task = await client.requeueTask(argv.key, { signal: session.io.signal });
+              session.output.info(`${task.key} ${task.state}`, {
+                key: task.key,
+                state: task.state,
+                task,
+              });
+            }),
+        )
+        .command(
           'delete <key>',
           'Delete a task and its result (cancelling it first); refused while tasks wait on it, unless --cascade',
           (command) =>
@@ -240,7 +255,10 @@ export function taskCommands(run: Runner) {
               session.output.info(`${task.key} moved`, { key: task.key, placement, task });
             }),
         )
-        .demandCommand(1, 'Give a task command: put, get, list, cancel, delete, priority or move'),
+        .demandCommand(
+          1,
+          'Give a task command: put, get, list, cancel, requeue, delete, priority or move',
+        ),
     handler: () => undefined,
   };
 }

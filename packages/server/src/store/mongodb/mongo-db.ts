@@ -10,19 +10,20 @@ import {
   type IndexDescription,
 } from 'mongodb';
 import { KolejkaError } from '@kolejka/spec';
-import type {
-  BlobDoc,
-  CounterDoc,
-  EventDoc,
-  ForemanDoc,
-  ReferenceDoc,
-  ResultDoc,
-  ScheduleDoc,
-  SessionDoc,
-  QueuePauseDoc,
-  TaskDoc,
-  TokenDoc,
-  UserDoc,
+import {
+  taskSearchFields,
+  type BlobDoc,
+  type CounterDoc,
+  type EventDoc,
+  type ForemanDoc,
+  type ReferenceDoc,
+  type ResultDoc,
+  type ScheduleDoc,
+  type SessionDoc,
+  type QueuePauseDoc,
+  type TaskDoc,
+  type TokenDoc,
+  type UserDoc,
 } from './mongo-docs.js';
 import type { TaskEdgeDoc, TaskLinksDoc } from './mongo-dependency-docs.js';
 
@@ -76,6 +77,22 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
     { key: { fileHashes: 1 }, name: 'by_file_hash' },
     // Queue control (issue 12): the per-user limits count a user's tasks by state.
     { key: { owner: 1, state: 1 }, name: 'by_owner_state' },
+    // The dashboard's task list and overview (issue 13): a page of one state (of one owner),
+    // of one image or one tag, in created order; tasks assigned and ended in the last hour.
+    { key: { state: 1, createdAt: -1, _id: -1 }, name: 'by_state_created' },
+    { key: { owner: 1, state: 1, createdAt: -1, _id: -1 }, name: 'by_owner_state_created' },
+    { key: { image: 1, createdAt: -1, _id: -1 }, name: 'by_image_created' },
+    { key: { requires: 1, createdAt: -1, _id: -1 }, name: 'by_tag_created' },
+    {
+      key: { assignedAt: 1 },
+      name: 'by_assigned',
+      partialFilterExpression: { assignedAt: { $exists: true } },
+    },
+    {
+      key: { finishedAt: 1 },
+      name: 'by_finished',
+      partialFilterExpression: { finishedAt: { $exists: true } },
+    },
   ],
   results: [{ key: { fileHashes: 1 }, name: 'by_file_hash' }],
   events: [
@@ -194,6 +211,7 @@ export class MongoDatabase {
         await ignoreCodes([48], () => this.db.createCollection(collection.collectionName));
       if (indexes.length > 0) await collection.createIndexes(indexes);
     }
+    await this.backfillTaskSearch();
     await ignoreCodes([11000], () =>
       this.collections.counters.updateOne(
         { _id: 'events' },
@@ -201,6 +219,29 @@ export class MongoDatabase {
         { upsert: true },
       ),
     );
+  }
+
+  /**
+   * Gives tasks stored before issue 13 the searchable copies of their spec's image and
+   * requires (see `TaskDoc`); idempotent, and a no-op read once every task has them.
+   */
+  private async backfillTaskSearch(): Promise<void> {
+    const tasks = this.collections.tasks;
+    for (;;) {
+      const batch = await tasks
+        .find({ image: { $exists: false } }, { projection: { _id: 1, spec: 1 } })
+        .limit(1000)
+        .toArray();
+      if (batch.length === 0) return;
+      await tasks.bulkWrite(
+        batch.map((doc) => ({
+          updateOne: {
+            filter: { _id: doc._id },
+            update: { $set: taskSearchFields(JSON.parse(doc.spec) as Record<string, unknown>) },
+          },
+        })),
+      );
+    }
   }
 
   /** Runs `fn` as one transaction (retried as a whole on transient errors: keep it pure). */

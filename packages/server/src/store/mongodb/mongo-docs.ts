@@ -48,7 +48,27 @@ export type TaskDoc = DocOf<Omit<TaskRecord, 'spec'>, 'key'> & {
   spec: string;
   /** Distinct blob hashes of `spec.files` (indexed, for gc). */
   fileHashes: string[];
+  /**
+   * Copies of `spec.image` and `spec.requires` (the spec is stored as text), indexed for the
+   * task list's filters. Written with the task; tasks stored before they existed get them
+   * when a server opens the database (`backfillTaskSearch`).
+   */
+  image?: string;
+  requires?: string[];
 };
+
+/** The searchable copies of a task spec's fields (see `TaskDoc`). */
+export function taskSearchFields(spec: { image?: unknown; requires?: unknown }): {
+  image: string;
+  requires: string[];
+} {
+  return {
+    image: typeof spec.image === 'string' ? spec.image : '',
+    requires: Array.isArray(spec.requires)
+      ? spec.requires.filter((tag): tag is string => typeof tag === 'string')
+      : [],
+  };
+}
 
 export type ResultDoc = DocOf<Omit<ResultRecord, 'spec'>, 'taskKey'> & {
   spec: string;

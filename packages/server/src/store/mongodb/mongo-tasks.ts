@@ -4,7 +4,7 @@ import { decodeTaskCursor, encodeTaskCursor } from '../cursor.js';
 import {
   assertLimit,
   assertNewTask,
-  assertStates,
+  assertTaskFilter,
   distinctHashes,
   emptyStateCounts,
   specText,
@@ -14,7 +14,7 @@ import {
 import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
 import { claimBlobs } from './mongo-blobs.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
-import { resultFromDoc, taskFromDoc, type TaskDoc } from './mongo-docs.js';
+import { resultFromDoc, taskFromDoc, taskSearchFields, type TaskDoc } from './mongo-docs.js';
 import { deleteTaskLinks, insertTaskLinks } from './mongo-dependencies.js';
 import { appendEvent } from './mongo-events.js';
 
@@ -41,6 +41,7 @@ export function newTaskDoc(task: TaskRecord, blobs: readonly FileBlob[]): TaskDo
     ...(task.finishedAt === undefined ? {} : { finishedAt: task.finishedAt }),
     ...(task.schedule === undefined ? {} : { schedule: task.schedule }),
     fileHashes: distinctHashes(blobs),
+    ...taskSearchFields(task.spec),
   };
 }
 
@@ -81,8 +82,9 @@ export async function listTasks(
   cursor?: string,
 ): Promise<Page<TaskRecord>> {
   assertLimit(limit);
-  assertStates(filter.states);
-  const after = cursor === undefined ? undefined : decodeTaskCursor(cursor);
+  const { keyContains, sort } = assertTaskFilter(filter);
+  const after = cursor === undefined ? undefined : decodeTaskCursor(cursor, sort);
+  const isOldest = sort === 'oldest';
   const query: Filter<TaskDoc> = {};
   if (filter.owner !== undefined) query.owner = filter.owner;
   if (filter.assignee !== undefined) query.assignee = filter.assignee;
@@ -92,13 +94,20 @@ export async function listTasks(
       ...(filter.createdAfter === undefined ? {} : { $gt: filter.createdAfter }),
       ...(filter.createdBefore === undefined ? {} : { $lt: filter.createdBefore }),
     };
+  if (filter.image !== undefined) query.image = filter.image;
+  // An array field matches when any element equals the value (the multikey index by_tag).
+  if (filter.tag !== undefined) query.requires = filter.tag;
+  // Checked to be hex digits: nothing to escape.
+  if (keyContains !== undefined) query._id = { $regex: keyContains };
   if (after !== undefined) {
     const at = new Date(after.createdAtMs);
-    query.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: after.key } }];
+    query.$or = isOldest
+      ? [{ createdAt: { $gt: at } }, { createdAt: at, _id: { $gt: after.key } }]
+      : [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: after.key } }];
   }
   const docs = await m.collections.tasks
     .find(query)
-    .sort({ createdAt: -1, _id: -1 })
+    .sort(isOldest ? { createdAt: 1, _id: 1 } : { createdAt: -1, _id: -1 })
     .limit(limit + 1)
     .toArray();
   const items = docs.slice(0, limit).map(taskFromDoc);
@@ -106,7 +115,11 @@ export async function listTasks(
   return docs.length > limit && last !== undefined
     ? {
         items,
-        nextCursor: encodeTaskCursor({ createdAtMs: last.createdAt.getTime(), key: last.key }),
+        nextCursor: encodeTaskCursor({
+          createdAtMs: last.createdAt.getTime(),
+          key: last.key,
+          sort,
+        }),
       }
     : { items };
 }

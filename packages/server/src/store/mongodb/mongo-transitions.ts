@@ -3,12 +3,20 @@ import {
   ACTIVE_TASK_STATES,
   LEASED_TASK_STATES,
   assertResultFor,
+  assertStates,
   distinctHashes,
   refuseFinish,
   specText,
   unknownBlobError,
 } from '../store-rules.js';
-import type { Claim, ExpiredLease, FinishOutcome, ResultRecord, TaskRecord } from '../store.js';
+import type {
+  Claim,
+  ExpiredLease,
+  FinishOutcome,
+  ResultRecord,
+  TaskRecord,
+  TaskState,
+} from '../store.js';
 import { claimBlobs } from './mongo-blobs.js';
 import type { MongoDatabase } from './mongo-db.js';
 import { resultFromDoc, taskFromDoc, type ResultDoc, type TaskDoc } from './mongo-docs.js';
@@ -259,15 +267,15 @@ export async function requeueTask(
   m: MongoDatabase,
   key: string,
   now: Date,
+  fromStates?: readonly TaskState[],
 ): Promise<TaskRecord | undefined> {
+  assertStates(fromStates);
+  const state: Filter<TaskDoc>['state'] =
+    fromStates === undefined
+      ? { $ne: 'queued' }
+      : { $in: fromStates.filter((from) => from !== 'queued') };
   const doc = await m.transaction(async (session) => {
-    const requeued = await transition(
-      m,
-      session,
-      { _id: key, state: { $ne: 'queued' } },
-      requeueUpdate(now),
-      now,
-    );
+    const requeued = await transition(m, session, { _id: key, state }, requeueUpdate(now), now);
     if (requeued !== undefined) await m.collections.results.deleteOne({ _id: key }, { session });
     return requeued;
   });

@@ -3,14 +3,14 @@ import { decodeTaskCursor, encodeTaskCursor } from '../cursor.js';
 import {
   assertLimit,
   assertNewTask,
-  assertStates,
+  assertTaskFilter,
   distinctHashes,
   emptyStateCounts,
   specText,
   unknownBlobError,
 } from '../store-rules.js';
 import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
-import { isConstraintError, type SqliteDb } from './sqlite-db.js';
+import { isConstraintError, type SqliteDb, type SqliteParams } from './sqlite-db.js';
 import { insertTaskLinks } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
 import { ms, resultFromRow, taskFromRow, type ResultRow, type TaskRow } from './sqlite-rows.js';
@@ -81,37 +81,75 @@ export function listTasks(
   cursor?: string,
 ): Page<TaskRecord> {
   assertLimit(limit);
-  assertStates(filter.states);
-  const after = cursor === undefined ? undefined : decodeTaskCursor(cursor);
+  const { keyContains, sort } = assertTaskFilter(filter);
+  const after = cursor === undefined ? undefined : decodeTaskCursor(cursor, sort);
+  const isOldest = sort === 'oldest';
   // Only the conditions in use are in the text, so SQLite picks the index for them (and the
   // statement cache keeps one plan per combination).
   const where: string[] = [];
-  if (filter.owner !== undefined) where.push('owner = @owner');
-  if (filter.assignee !== undefined) where.push('assignee = @assignee');
-  if (filter.states !== undefined) where.push('state IN (SELECT value FROM json_each(@states))');
-  if (filter.createdAfter !== undefined) where.push('created_at > @createdAfter');
-  if (filter.createdBefore !== undefined) where.push('created_at < @createdBefore');
-  if (after !== undefined)
-    where.push('(created_at < @cursorAt OR (created_at = @cursorAt AND key < @cursorKey))');
+  const params: SqliteParams = { limit: limit + 1 };
+  if (filter.owner !== undefined) {
+    where.push('owner = @owner');
+    params.owner = filter.owner;
+  }
+  if (filter.assignee !== undefined) {
+    where.push('assignee = @assignee');
+    params.assignee = filter.assignee;
+  }
+  // One state as `=`: the (state, created_at, key) index then yields the page in order, so a
+  // rare state among many tasks is found without reading the others.
+  if (filter.states?.length === 1) {
+    where.push('state = @state');
+    params.state = filter.states[0] ?? null;
+  } else if (filter.states !== undefined) {
+    where.push('state IN (SELECT value FROM json_each(@states))');
+    params.states = JSON.stringify(filter.states);
+  }
+  if (filter.createdAfter !== undefined) {
+    where.push('created_at > @createdAfter');
+    params.createdAfter = ms(filter.createdAfter);
+  }
+  if (filter.createdBefore !== undefined) {
+    where.push('created_at < @createdBefore');
+    params.createdBefore = ms(filter.createdBefore);
+  }
+  if (filter.image !== undefined) {
+    // The very expression of the tasks_by_image index.
+    where.push(`json_extract(spec, '$.image') = @image`);
+    params.image = filter.image;
+  }
+  if (filter.tag !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM json_each(spec, '$.requires') WHERE value = @tag)`);
+    params.tag = filter.tag;
+  }
+  if (keyContains !== undefined) {
+    where.push('instr(key, @keyContains) > 0');
+    params.keyContains = keyContains;
+  }
+  if (after !== undefined) {
+    where.push(
+      isOldest
+        ? '(created_at > @cursorAt OR (created_at = @cursorAt AND key > @cursorKey))'
+        : '(created_at < @cursorAt OR (created_at = @cursorAt AND key < @cursorKey))',
+    );
+    params.cursorAt = after.createdAtMs;
+    params.cursorKey = after.key;
+  }
   const rows = db.all<TaskRow>(
     `SELECT * FROM tasks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY created_at DESC, key DESC LIMIT @limit`,
-    {
-      ...(filter.owner !== undefined ? { owner: filter.owner } : {}),
-      ...(filter.assignee !== undefined ? { assignee: filter.assignee } : {}),
-      ...(filter.states !== undefined ? { states: JSON.stringify(filter.states) } : {}),
-      ...(filter.createdAfter !== undefined ? { createdAfter: ms(filter.createdAfter) } : {}),
-      ...(filter.createdBefore !== undefined ? { createdBefore: ms(filter.createdBefore) } : {}),
-      ...(after !== undefined ? { cursorAt: after.createdAtMs, cursorKey: after.key } : {}),
-      limit: limit + 1,
-    },
+     ORDER BY ${isOldest ? 'created_at, key' : 'created_at DESC, key DESC'} LIMIT @limit`,
+    params,
   );
   const items = rows.slice(0, limit).map(taskFromRow);
   const last = items[items.length - 1];
   return rows.length > limit && last !== undefined
     ? {
         items,
-        nextCursor: encodeTaskCursor({ createdAtMs: last.createdAt.getTime(), key: last.key }),
+        nextCursor: encodeTaskCursor({
+          createdAtMs: last.createdAt.getTime(),
+          key: last.key,
+          sort,
+        }),
       }
     : { items };
 }

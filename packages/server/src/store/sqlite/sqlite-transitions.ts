@@ -1,11 +1,19 @@
 import {
   assertResultFor,
+  assertStates,
   distinctHashes,
   refuseFinish,
   specText,
   unknownBlobError,
 } from '../store-rules.js';
-import type { Claim, ExpiredLease, FinishOutcome, ResultRecord, TaskRecord } from '../store.js';
+import type {
+  Claim,
+  ExpiredLease,
+  FinishOutcome,
+  ResultRecord,
+  TaskRecord,
+  TaskState,
+} from '../store.js';
 import type { SqliteDb, SqliteParams } from './sqlite-db.js';
 import { settleDependents } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
@@ -226,11 +234,22 @@ export function cancelTask(
 /** Back to the queue for a new run: attempt kept (the next claim increments it). */
 const REQUEUE = `state = 'queued', ${CLEAR_RUN}, reason = NULL, lost_count = 0, updated_at = @now`;
 
-export function requeueTask(db: SqliteDb, key: string, now: Date): TaskRecord | undefined {
+export function requeueTask(
+  db: SqliteDb,
+  key: string,
+  now: Date,
+  fromStates?: readonly TaskState[],
+): TaskRecord | undefined {
+  assertStates(fromStates);
+  // Checked names of states, so they can be written into the statement.
+  const from =
+    fromStates === undefined
+      ? ''
+      : `AND state IN (${fromStates.map((state) => `'${state}'`).join(', ') || 'NULL'})`;
   const row = db.write(() => {
     const requeued = transition(
       db,
-      `UPDATE tasks SET ${REQUEUE} WHERE key = @key AND state != 'queued' RETURNING *`,
+      `UPDATE tasks SET ${REQUEUE} WHERE key = @key AND state != 'queued' ${from} RETURNING *`,
       { key, now: now.getTime() },
       now.getTime(),
     );
