@@ -3,6 +3,7 @@ import { dashboardDir } from '@kolejka/dashboard';
 import express, { Router, type Express } from 'express';
 import { bearerAuth } from './accounts/bearer-auth.js';
 import { tokenRoutes } from './accounts/token-routes.js';
+import { userAdminRoutes } from './accounts/user-admin-routes.js';
 import { blobRoutes } from './blobs/blob-routes.js';
 import { compatBlobRoutes } from './compat/blob-routes.js';
 import { compatAuth } from './compat/compat-auth.js';
@@ -64,6 +65,7 @@ function builtInModules(services: ServerServices, uiDir: string): RouteModule[] 
     compatQueueRoutes(services),
     // Queue control (issue 12)
     queueControlRoutes(services),
+    userAdminRoutes(services),
   ];
 }
 

@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.js';
 import { rawRequest } from './support/http-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { UI_SECURITY_HEADERS } from '../src/ui/ui-routes.js';
@@ -120,6 +122,38 @@ describe('the dashboard at /ui/', () => {
       expect(Object.keys((openApi.json as { paths: object }).paths)).not.toContain('/ui');
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('kolejka-server serve --no-ui', () => {
+  it('starts a server whose /ui is not found', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-ui-serve-'));
+    const stop = new AbortController();
+    const stdout = new PassThrough();
+    let out = '';
+    const listening = new Promise<string>((resolve) => {
+      stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /\{"listening":"([^"]+)"\}/.exec(out);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+    });
+    const exited = runCli(['serve', '--no-ui', '--port', '0', '--home', home], {
+      stdout,
+      stderr: new PassThrough(),
+      stdin: Readable.from([]),
+      env: { KOLEJKA_LOG_LEVEL: 'error' },
+      shutdown: stop.signal,
+    });
+    try {
+      const url = await listening;
+      expect((await rawRequest({ method: 'GET', url: `${url}/ui/` })).status).toBe(404);
+      expect((await rawRequest({ method: 'GET', url: `${url}/healthz` })).status).toBe(200);
+    } finally {
+      stop.abort();
+      expect(await exited).toBe(0);
+      await rm(home, { recursive: true, force: true });
     }
   });
 });

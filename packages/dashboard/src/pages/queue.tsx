@@ -3,6 +3,7 @@ import { apiJson } from '../api/http.js';
 import type { QueueStatus, ScheduleView, TaskPage } from '../api/types.js';
 import { ActionButton } from '../ui/action-button.js';
 import { ErrorNote } from '../ui/error-note.js';
+import { ScrollBox } from '../ui/scroll-box.js';
 import { formatRelative, formatTime, shortKey } from '../ui/format.js';
 import { useSession } from '../ui/session-context.js';
 import { StateBadge } from '../ui/state-badge.js';
@@ -117,7 +118,7 @@ export function QueuePage() {
       {tasks.length === 0 ? (
         <p class="empty">Nothing is queued.</p>
       ) : (
-        <div class="table-wrap">
+        <ScrollBox label="Queued tasks">
           <table>
             <caption class="visually-hidden">Queued tasks, higher priority first</caption>
             <thead>
@@ -166,7 +167,7 @@ export function QueuePage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
 
       <h2>Schedules</h2>
@@ -175,7 +176,7 @@ export function QueuePage() {
         <p class="empty">No schedules.</p>
       ) : null}
       {schedules.data === undefined || schedules.data.items.length === 0 ? null : (
-        <div class="table-wrap">
+        <ScrollBox label="Schedules">
           <table>
             <caption class="visually-hidden">Cron schedules</caption>
             <thead>
@@ -244,7 +245,7 @@ export function QueuePage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </section>
   );

@@ -10,6 +10,7 @@ import {
 } from '../api/types.js';
 import { ActionButton } from '../ui/action-button.js';
 import { ErrorNote } from '../ui/error-note.js';
+import { ScrollBox } from '../ui/scroll-box.js';
 import {
   formatDuration,
   formatLimit,
@@ -217,7 +218,7 @@ export function TaskPage() {
       <h2>History</h2>
       <ErrorNote error={history.error} />
       {history.data === undefined ? null : (
-        <div class="table-wrap">
+        <ScrollBox label="State history">
           <table>
             <caption class="visually-hidden">State changes, oldest first</caption>
             <thead>
@@ -243,7 +244,7 @@ export function TaskPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
       {history.data !== undefined && history.data.attempts.length > 0 ? (
         <>

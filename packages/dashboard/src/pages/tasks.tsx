@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { apiJson, query } from '../api/http.js';
 import { TASK_STATES, type TaskPage, type TaskView } from '../api/types.js';
 import { ErrorNote } from '../ui/error-note.js';
+import { ScrollBox } from '../ui/scroll-box.js';
 import {
   formatDuration,
   formatRelative,
@@ -152,7 +153,7 @@ export function TasksPage() {
       ) : rows.length === 0 ? (
         <p class="empty">No task matches.</p>
       ) : (
-        <div class="table-wrap">
+        <ScrollBox label="Tasks">
           <table class="tasks">
             <caption class="visually-hidden">
               Tasks, {filters.sort === 'oldest' ? 'oldest' : 'newest'} first
@@ -190,7 +191,7 @@ export function TasksPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
       <nav class="pager" aria-label="Pages of tasks">
         <button

@@ -15,8 +15,7 @@ export type Person = keyof typeof PEOPLE;
 
 /**
  * A whole Kolejka system for the browser tests: the server (from sources, serving the built
- * dashboard at /ui/), one real foreman running containers, and the people above, created
- * through the admin API.
+ * dashboard at /ui/), one real foreman running containers, and the people above.
  */
 export class DashboardSystem {
   private constructor(
@@ -44,6 +43,14 @@ export class DashboardSystem {
     if (added.code !== 0) throw new Error(`user add root failed: ${added.stderr}`);
     const token = await runCliCaptured(['token', 'create', 'root', '--home', cluster.home]);
     if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
+    for (const [username, person] of Object.entries(PEOPLE)) {
+      const roles = person.roles.flatMap((role) => ['--role', role]);
+      const added = await runCliCaptured(
+        ['user', 'add', username, ...roles, '--password-stdin', '--home', cluster.home],
+        { stdin: `${person.password}\n` },
+      );
+      if (added.code !== 0) throw new Error(`user add ${username} failed: ${added.stderr}`);
+    }
     const server = await cluster.startServer();
     const foreman = await cluster.startForeman(
       'laptop',
@@ -51,12 +58,6 @@ export class DashboardSystem {
       ['--cpus', '2', '--memory', '2G'],
     );
     const system = new DashboardSystem(cluster, server, foreman, token.stdout.trim());
-    for (const [username, person] of Object.entries(PEOPLE))
-      await system.api('root', 'POST', '/api/v1/users', {
-        username,
-        roles: person.roles,
-        password: person.password,
-      });
     return system;
   }
 

@@ -8,6 +8,7 @@ import {
   type OpenApiPaths,
   type RouteModule,
 } from '../http/route-module.js';
+import { USER_ADMIN_SCHEMAS } from '../accounts/user-admin-openapi.js';
 import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
 import { TASK_HISTORY_SCHEMAS } from '../tasks/task-history-openapi.js';
 import { SCHEDULE_SCHEMAS } from '../schedules/schedule-openapi.js';
@@ -18,6 +19,7 @@ const { ref } = doc;
 /** Schemas of the v1 resources; the task, result, limits, stats and error ones are spec's. */
 const COMPONENT_SCHEMAS: Record<string, unknown> = {
   ...SCHEDULE_SCHEMAS,
+  ...USER_ADMIN_SCHEMAS,
   TaskSpec: SCHEMAS.task,
   ResultSpec: SCHEMAS.result,
   Limits: SCHEMAS.limits,
@@ -343,7 +345,11 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
       { name: 'tasks' },
       { name: 'results' },
       { name: 'queue' },
-      { name: 'users', description: "Users' fair-share weights and limits (admins)" },
+      {
+        name: 'users',
+        description:
+          'Users: created, removed, their roles, passwords, tokens, fair-share weights and limits (admins)',
+      },
       { name: 'schedules', description: 'Cron schedules that submit a task at every tick' },
       { name: 'foremen', description: 'The push channel of foremen, and their administration' },
       { name: 'events', description: 'Task state changes pushed to clients' },
