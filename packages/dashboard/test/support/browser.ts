@@ -13,9 +13,16 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 /** The browser the tests drive; KOLEJKA_TEST_CHROMIUM points them (and the script) elsewhere. */
 export const chromiumPath = (): string => process.env.KOLEJKA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
-/** The repository root: screenshots land in its docs/screenshots. */
+/**
+ * Where screenshots land: `.kolejka/screenshots` at the repository root (ignored by git, so a
+ * test run leaves the tree clean); KOLEJKA_SCREENSHOT_DIR=docs/screenshots refreshes the
+ * README's pictures.
+ */
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
-export const screenshotDir = path.join(repoRoot, 'docs', 'screenshots');
+export const screenshotDir = path.resolve(
+  repoRoot,
+  process.env.KOLEJKA_SCREENSHOT_DIR ?? path.join('.kolejka', 'screenshots'),
+);
 
 /**
  * Launches a headless Chromium. The switches keep it from reaching out on its own
@@ -93,8 +100,7 @@ export async function checkAccessibility(page: Page): Promise<AccessibilityViola
 }
 
 /**
- * Saves a PNG of the page's viewport as docs/screenshots/<name>.png (the README shows some of
- * them) and returns its path. `dir` overrides the folder (tests of this helper).
+ * Saves a PNG of the page's viewport as <screenshotDir>/<name>.png and returns its path. `dir` overrides the folder (tests of this helper).
  */
 export async function screenshot(
   page: Page,
