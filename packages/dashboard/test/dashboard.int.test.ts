@@ -219,6 +219,33 @@ describe('the dashboard in a browser', () => {
     await expectText(alert, '/task/limits/memory');
   });
 
+  it('lets an admin add a user, give them a token and revoke it', async () => {
+    const page = await signIn('ada');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByText('New user').click();
+    await page.getByLabel('User name').fill('grader');
+    await page.getByRole('checkbox', { name: 'processor' }).first().check();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const card = page.locator('[data-user="grader"]');
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Tokens' }).click();
+    await card.getByLabel('Label of a new token').fill('ci');
+    await card.getByRole('button', { name: 'Create token' }).click();
+    const secret = await card.locator('.secret code').innerText();
+    const me = (await (
+      await fetch(`${system.url}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } })
+    ).json()) as { username: string; roles: string[] };
+    expect(me).toMatchObject({ username: 'grader', roles: expect.arrayContaining(['processor']) });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await card.getByRole('button', { name: /^Revoke token / }).click();
+    await expectNone(card.getByRole('button', { name: /^Revoke token / }));
+    const after = await fetch(`${system.url}/api/v1/me`, {
+      headers: { Authorization: `Bearer ${secret}` },
+    });
+    expect(after.status).toBe(401);
+  });
+
   it('every page reads well on a laptop and a phone, with no serious accessibility violation', async () => {
     const admin = await signIn('ada', await newPage(undefined, { isCspBypassed: true }));
     const phone = await signIn(
