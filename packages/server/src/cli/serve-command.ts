@@ -225,7 +225,12 @@ export async function serve(argv: ServeArgs, io: CliIo): Promise<void> {
     logger,
   });
   // Machine-readable for scripts and tests that start the server on port 0.
-  io.stdout.write(`${JSON.stringify({ listening: server.url })}\n`);
+  io.stdout.write(
+    `${JSON.stringify({
+      listening: server.url,
+      ...(options.settings.ui ? { dashboard: `${server.url}/ui/` } : {}),
+    })}\n`,
+  );
   if (!io.shutdown.aborted) await once(io.shutdown, 'abort');
   await server.close();
 }
