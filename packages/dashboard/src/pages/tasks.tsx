@@ -204,7 +204,7 @@ export function TasksPage() {
             go({ ...filters, cursor: previous[previous.length - 1] });
           }}
         >
-          ← Newer
+          ← Previous page
         </button>
         <button
           type="button"
@@ -215,7 +215,7 @@ export function TasksPage() {
             go({ ...filters, cursor: page.data?.nextCursor });
           }}
         >
-          Older →
+          Next page →
         </button>
       </nav>
     </section>
