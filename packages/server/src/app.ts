@@ -10,6 +10,7 @@ import { compatSessionRoutes } from './compat/session-routes.js';
 import { compatTaskRoutes } from './compat/task-routes.js';
 import { eventsRoutes } from './events/events-routes.js';
 import { foremanRoutes } from './foremen/foreman-routes.js';
+import { overviewRoutes } from './overview/overview-routes.js';
 import { errorMiddleware, setErrorStyle } from './http/errors.js';
 import { routeFallback } from './http/fallback.js';
 import type { RouteModule } from './http/route-module.js';
@@ -43,6 +44,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     dependencyRoutes(services),
     resultRoutes(services),
     queueRoutes(services),
+    overviewRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),
     foremanRoutes(services),
     eventsRoutes(services),

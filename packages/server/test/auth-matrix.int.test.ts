@@ -267,6 +267,11 @@ const CASES: Case[] = [
     expected: row(401, 401, 204, 404, 403, 403, 204, 204),
   },
   {
+    name: 'v1 GET /overview',
+    call: (w) => v1(w, 'GET', '/overview'),
+    expected: row(401, 401, 200, 200, 200, 200, 200, 200),
+  },
+  {
     name: 'v1 GET /openapi.json',
     call: (w) => v1(w, 'GET', '/openapi.json'),
     // Public, but a bad token is refused wherever it is sent.

@@ -9,6 +9,7 @@ import {
   type RouteModule,
 } from '../http/route-module.js';
 import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
+import { OVERVIEW_SCHEMAS } from '../overview/overview-openapi.js';
 import { SCHEDULE_SCHEMAS } from '../schedules/schedule-openapi.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -352,7 +353,7 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
     paths,
     components: {
       // Queue control (issue 12) adds its own schemas.
-      schemas: { ...COMPONENT_SCHEMAS, ...QUEUE_CONTROL_SCHEMAS },
+      schemas: { ...COMPONENT_SCHEMAS, ...QUEUE_CONTROL_SCHEMAS, ...OVERVIEW_SCHEMAS },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/tokens' },
         session: { type: 'apiKey', in: 'cookie', name: 'sessionid' },

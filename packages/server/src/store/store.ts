@@ -12,6 +12,7 @@ import type {
   ResultRecord,
   Role,
   SessionRecord,
+  TaskActivity,
   TaskEvent,
   TaskFilter,
   TaskPlacement,
@@ -146,6 +147,13 @@ export interface Store {
     after?: { priority: number; createdAt: Date; key: string },
   ): Promise<TaskRecord[]>;
   countTasksByState(): Promise<Record<TaskState, number>>;
+  /**
+   * The overview's figures since `since` (of `owner`'s tasks only, when given): how long the
+   * tasks assigned since then waited, and how many ended per minute. Reads only the tasks
+   * assigned or ended since then (indexes by `assignedAt` and `finishedAt`), not the table.
+   * Tasks requeued or deleted since no longer count.
+   */
+  taskActivity(since: Date, owner?: string): Promise<TaskActivity>;
   /** Removes the task and its result, appending an event with `isDeleted` (at `now`); returns whether it existed. */
   deleteTask(key: string, now: Date): Promise<boolean>;
 

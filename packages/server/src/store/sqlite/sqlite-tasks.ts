@@ -9,7 +9,16 @@ import {
   specText,
   unknownBlobError,
 } from '../store-rules.js';
-import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
+import type {
+  Page,
+  ResultRecord,
+  TaskActivity,
+  TaskFilter,
+  TaskRecord,
+  TaskState,
+} from '../store.js';
+
+const MINUTE_MS = 60_000;
 import { isConstraintError, type SqliteDb, type SqliteParams } from './sqlite-db.js';
 import { insertTaskLinks } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
@@ -186,6 +195,29 @@ export function countTasksByState(db: SqliteDb): Record<TaskState, number> {
   ))
     counts[row.state] = row.n;
   return counts;
+}
+
+export function taskActivity(db: SqliteDb, since: Date, owner?: string): TaskActivity {
+  const params: SqliteParams = {
+    since: since.getTime(),
+    ...(owner === undefined ? {} : { owner }),
+  };
+  const ofOwner = owner === undefined ? '' : 'AND owner = @owner';
+  // INDEXED BY: an owner's tasks would otherwise be read through its (owner, …) indexes, all
+  // of them, rather than the last hour's through the time index.
+  const waits = db.all<{ wait: number }>(
+    `SELECT assigned_at - created_at AS wait FROM tasks INDEXED BY tasks_by_assigned
+     WHERE assigned_at >= @since ${ofOwner} ORDER BY wait`,
+    params,
+  );
+  const ended = db.all<TaskActivity['ended'][number]>(
+    `SELECT (finished_at - CAST(@since AS INTEGER)) / ${MINUTE_MS} AS minute, state, count(*) AS count
+     FROM tasks INDEXED BY tasks_by_finished
+     WHERE finished_at >= @since AND state IN ('finished', 'failed', 'cancelled') ${ofOwner}
+     GROUP BY minute, state`,
+    params,
+  );
+  return { waitsMs: waits.map((row) => row.wait), ended };
 }
 
 export function deleteTask(db: SqliteDb, key: string, now: Date): boolean {
