@@ -111,8 +111,13 @@ try {
     ],
     ['state=failed (5 %)', () => store.listTasks({ states: ['failed'] }, LIMIT)],
     ['state=failed,cancelled', () => store.listTasks({ states: ['failed', 'cancelled'] }, LIMIT)],
+    [
+      'state=queued,running (rare)',
+      () => store.listTasks({ states: ['queued', 'running'] }, LIMIT),
+    ],
     ['tag=gpu (1 %)', () => store.listTasks({ tag: 'gpu' }, LIMIT)],
     ['tag=none (no match)', () => store.listTasks({ tag: 'none' }, LIMIT)],
+    ['tag=gpu, state=running', () => store.listTasks({ tag: 'gpu', states: ['running'] }, LIMIT)],
     ['image (10 %)', () => store.listTasks({ image: 'judge/lang3:1' }, LIMIT)],
     ['image=none (no match)', () => store.listTasks({ image: 'judge/none:1' }, LIMIT)],
     ['q=4 hex (1 match)', () => store.listTasks({ keyContains: some.slice(2, 6) }, LIMIT)],

@@ -188,6 +188,45 @@ export function describeTaskConformance(engine: StoreEngine): void {
       );
     });
 
+    it('pages a tag, and several states, in both orders; a deleted task leaves its tag', async () => {
+      const { store } = context();
+      for (let i = 0; i < 12; i++) {
+        const made = makeTask({ key: keyOf(i), createdAt: at(Math.floor(i / 2)) });
+        const requires = i % 3 === 0 ? ['gpu'] : ['cpu', 'big'];
+        await store.createTask({ ...made, spec: { ...made.spec, requires } });
+        if (i % 4 === 1) await store.cancelTask(keyOf(i), 'x', at(20));
+        if (i % 4 === 2) await store.failTask(keyOf(i), 'x', at(20));
+      }
+      const all = async (filter: Parameters<typeof store.listTasks>[0], size: number) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listTasks(filter, size, cursor);
+          expect(page.items.length).toBeLessThanOrEqual(size);
+          out.push(...page.items.map((t) => t.key));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return out;
+      };
+      const oldest = Array.from({ length: 12 }, (_, i) => i);
+      const pick = (keep: (i: number) => boolean) => oldest.filter(keep).map(keyOf);
+      const cpu = pick((i) => i % 3 !== 0);
+      const ended = pick((i) => i % 4 === 1 || i % 4 === 2);
+      for (const size of [1, 2, 5, 50]) {
+        expect(await all({ tag: 'cpu', sort: 'oldest' }, size)).toEqual(cpu);
+        expect(await all({ tag: 'cpu' }, size)).toEqual([...cpu].reverse());
+        expect(await all({ states: ['cancelled', 'failed'], sort: 'oldest' }, size)).toEqual(ended);
+        expect(await all({ states: ['failed', 'cancelled', 'failed'] }, size)).toEqual(
+          [...ended].reverse(),
+        );
+        expect(await all({ tag: 'big', states: ['queued', 'failed'] }, size)).toEqual(
+          pick((i) => i % 3 !== 0 && i % 4 !== 1).reverse(),
+        );
+      }
+      await store.deleteTask(keyOf(3), at(30));
+      expect(await all({ tag: 'gpu', sort: 'oldest' }, 2)).toEqual([keyOf(0), keyOf(6), keyOf(9)]);
+    });
+
     it('lists queued tasks in run order: priority, then age, then key', async () => {
       const { store } = context();
       await store.createTask(makeTask({ key: keyOf(1), priority: 0, createdAt: at(1) }));
