@@ -135,7 +135,12 @@ export interface Store {
    */
   createTask(task: TaskRecord): Promise<void>;
   getTask(key: string): Promise<TaskRecord | undefined>;
-  /** Newest first; stable cursor pagination. */
+  /**
+   * Newest first (or oldest first with `filter.sort`); stable cursor pagination. A cursor
+   * continues only the order it was given in (KOLEJKA_VALIDATION naming the other sort).
+   * Each filter reads an index in page order (state, owner+state, image, tag), so a rare
+   * value among many tasks costs its page, not the table; `keyContains` scans the keys.
+   */
   listTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
   /**
    * Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler.
