@@ -6,7 +6,8 @@ const conditions = ['@kolejka/source', 'node', 'import', 'module', 'default'];
 const packages = readdirSync(new URL('./packages', import.meta.url));
 
 // Projects whose tests start containers: Docker and the local images are prepared once.
-const needsDocker = new Set(['repo', 'observer', 'worker', 'foreman']);
+// dashboard: its browser tests start a real foreman.
+const needsDocker = new Set(['repo', 'observer', 'worker', 'foreman', 'dashboard']);
 const dockerSetup = new URL('./test/support/prepare-docker.ts', import.meta.url).pathname;
 const setupFor = (name: string): string[] => (needsDocker.has(name) ? [dockerSetup] : []);
 

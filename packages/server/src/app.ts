@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
+import { dashboardDir } from '@kolejka/dashboard';
 import express, { Router, type Express } from 'express';
 import { bearerAuth } from './accounts/bearer-auth.js';
 import { tokenRoutes } from './accounts/token-routes.js';
+import { userAdminRoutes } from './accounts/user-admin-routes.js';
 import { blobRoutes } from './blobs/blob-routes.js';
 import { compatBlobRoutes } from './compat/blob-routes.js';
 import { compatAuth } from './compat/compat-auth.js';
@@ -18,31 +20,42 @@ import { healthRoutes } from './ops/health-routes.js';
 import { mountRecorder, requestObserver } from './ops/metrics.js';
 import { buildOpenApiDocument, openApiRoutes } from './ops/openapi.js';
 import { settingsRoutes } from './ops/settings-routes.js';
+import { resultArchiveRoutes } from './results/result-archive-routes.js';
 import { resultRoutes } from './results/result-routes.js';
 import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { createServices, type ServerServices, type ServicesOptions } from './services.js';
 import { queueControlRoutes } from './queue-control/queue-control-routes.js';
 import { queueRoutes } from './tasks/queue-routes.js';
+import { taskHistoryRoutes } from './tasks/task-history-routes.js';
 import { taskRoutes } from './tasks/task-routes.js';
 import { dependencyRoutes } from './dependencies/dependency-routes.js';
+import { uiRoutes } from './ui/ui-routes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface CreateAppOptions extends ServicesOptions {
   /** More routes; documented in openapi.json too. */
   modules?: readonly RouteModule[];
+  /** The built dashboard served at `/ui/` (tests point it elsewhere). Default: `dashboardDir`. */
+  uiDir?: string;
 }
 
+/** What `buildApp` adds to the services. */
+export type AppExtras = Pick<CreateAppOptions, 'modules' | 'uiDir'>;
+
 /** The built-in route modules, in registration order, each given the ports it uses. */
-function builtInModules(services: ServerServices): RouteModule[] {
+function builtInModules(services: ServerServices, uiDir: string): RouteModule[] {
   return [
     healthRoutes(services),
+    uiRoutes({ uiDir, isEnabled: services.settings.ui }),
     tokenRoutes(services),
     settingsRoutes(services),
     blobRoutes(services),
     taskRoutes(services),
     dependencyRoutes(services),
+    taskHistoryRoutes(services),
     resultRoutes(services),
+    resultArchiveRoutes(services),
     queueRoutes(services),
     overviewRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),
@@ -54,6 +67,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
     compatQueueRoutes(services),
     // Queue control (issue 12)
     queueControlRoutes(services),
+    userAdminRoutes(services),
   ];
 }
 
@@ -62,7 +76,7 @@ function builtInModules(services: ServerServices): RouteModule[] {
  * original-compatible API at the root. Its scheduler stays inert: `startServer` runs one.
  */
 export function createApp(options: CreateAppOptions): Express {
-  return buildApp(createServices(options), options.modules);
+  return buildApp(createServices(options), options);
 }
 
 /**
@@ -70,14 +84,11 @@ export function createApp(options: CreateAppOptions): Express {
  * body parser: every route reads its own body (the original client sends raw JSON without
  * a Content-Type).
  */
-export function buildApp(
-  services: ServerServices,
-  extraModules: readonly RouteModule[] = [],
-): Express {
+export function buildApp(services: ServerServices, extras: AppExtras = {}): Express {
   const { logger, settings } = services;
   const modules: RouteModule[] = [
-    ...builtInModules(services),
-    ...extraModules,
+    ...builtInModules(services, extras.uiDir ?? dashboardDir),
+    ...(extras.modules ?? []),
     // The document is built from the modules, this one included; it is read per request.
     openApiRoutes(() => openApi),
   ];

@@ -76,6 +76,8 @@ export interface ServerOptions {
   maintenanceInterval?: string | number;
   /** How long ago a missed cron tick may be and still fire once at start (e.g. `1H`; 0: never). */
   scheduleCatchUp?: string | number;
+  /** Serve the web dashboard at `/ui/` (false: `--no-ui`, `KOLEJKA_UI=0`). Default true. */
+  ui?: boolean;
   /** SQLite `synchronous`: `full` (default) or `normal`. */
   sqliteSynchronous?: string;
   /** `error`, `warn`, `info` or `debug`. Default `info`. */
@@ -142,6 +144,7 @@ export const ENV_NAMES: Readonly<Record<keyof ServerOptions, string>> = {
   retention: 'KOLEJKA_RETENTION',
   maintenanceInterval: 'KOLEJKA_MAINTENANCE_INTERVAL',
   scheduleCatchUp: 'KOLEJKA_SCHEDULE_CATCH_UP',
+  ui: 'KOLEJKA_UI',
   sqliteSynchronous: 'KOLEJKA_SQLITE_SYNCHRONOUS',
   logLevel: 'KOLEJKA_LOG_LEVEL',
 };
@@ -159,7 +162,11 @@ export const NUMBER_OPTIONS = new Set<keyof ServerOptions>([
   'maxConnectionsPerAddress',
   'loginAttemptsPerMinute',
 ]);
-export const BOOLEAN_OPTIONS = new Set<keyof ServerOptions>(['trustProxy', 'callbackLoopback']);
+export const BOOLEAN_OPTIONS = new Set<keyof ServerOptions>([
+  'trustProxy',
+  'callbackLoopback',
+  'ui',
+]);
 
 /** A list from the environment: a JSON array, or comma-separated (patterns with commas: JSON). */
 function envList(text: string): string[] {
@@ -321,6 +328,7 @@ export async function resolveServerOptions(
   set('retention', merged.retention);
   set('maintenanceIntervalMs', milliseconds(merged.maintenanceInterval, 'maintenanceInterval'));
   set('scheduleCatchUpMs', milliseconds(merged.scheduleCatchUp, 'scheduleCatchUp'));
+  set('ui', merged.ui);
 
   const http: Partial<HttpLimits> = {};
   const setHttp = (name: keyof HttpLimits, value: number | undefined): void => {

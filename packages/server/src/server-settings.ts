@@ -95,6 +95,8 @@ export interface ServerSettingsOptions {
   scheduleCatchUpMs?: number;
   /** How often the schedules are re-read for changes made by other server processes. Default 5 s. */
   schedulePollMs?: number;
+  /** Serve the web dashboard at `/ui/` (off: `/ui` is not found). Default true. */
+  ui?: boolean;
 }
 
 export interface ServerSettings {
@@ -127,6 +129,7 @@ export interface ServerSettings {
   assignTimeoutMs: number;
   scheduleCatchUpMs: number;
   schedulePollMs: number;
+  ui: boolean;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -149,6 +152,7 @@ export const DEFAULT_SETTINGS = {
   maintenanceIntervalMs: 3_600_000,
   scheduleCatchUpMs: 3_600_000,
   schedulePollMs: 5000,
+  ui: true,
 } as const;
 
 /**
@@ -270,6 +274,7 @@ export function resolveServerSettings(options: ServerSettingsOptions = {}): Serv
       options.scheduleCatchUpMs ?? DEFAULT_SETTINGS.scheduleCatchUpMs,
     ),
     schedulePollMs: number('schedulePollMs'),
+    ui: options.ui ?? DEFAULT_SETTINGS.ui,
   };
   if (issues.length > 0) throw validationError('server settings', issues);
   return settings;

@@ -83,7 +83,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   try {
     httpLimits = resolveHttpLimits(options.http);
     services = createServices({ ...options, store: storage.store, blobs: storage.blobs, logger });
-    app = buildApp(services, options.modules);
+    app = buildApp(services, options);
   } catch (error) {
     await closeStorage();
     throw error;

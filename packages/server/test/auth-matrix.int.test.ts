@@ -230,6 +230,17 @@ const CASES: Case[] = [
     expected: row(401, 401, 200, 404, 404, 200, 200, 200),
   },
   {
+    name: "v1 history, alice's assigned task",
+    state: 'assigned',
+    call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/history`),
+    expected: row(401, 401, 200, 404, 200, 200, 200, 200),
+  },
+  {
+    name: "v1 history, alice's queued task",
+    call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/history`),
+    expected: row(401, 401, 200, 404, 404, 200, 200, 200),
+  },
+  {
     name: "v1 cancel alice's task",
     state: 'assigned',
     call: (w, f) => v1(w, 'POST', `/tasks/${f.taskKey}/cancel`),
@@ -270,6 +281,36 @@ const CASES: Case[] = [
     name: 'v1 GET /overview',
     call: (w) => v1(w, 'GET', '/overview'),
     expected: row(401, 401, 200, 200, 200, 200, 200, 200),
+  },
+  {
+    name: "v1 GET alice's result archive",
+    state: 'finished',
+    call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/result/archive`),
+    expected: row(401, 401, 200, 404, 403, 200, 200, 200),
+  },
+  {
+    name: 'v1 POST /users',
+    call: (w) => v1(w, 'POST', '/users', { username: `u-${randomUUID()}`, roles: ['client'] }),
+    expected: row(401, 401, 403, 403, 403, 403, 403, 201),
+  },
+  {
+    name: "v1 PATCH alice's roles",
+    call: (w) => v1(w, 'PATCH', '/users/alice', { roles: ['client'] }),
+    expected: row(401, 401, 403, 403, 403, 403, 403, 200),
+  },
+  {
+    name: 'v1 DELETE a user',
+    call: async (w) => {
+      const username = `u-${randomUUID()}`;
+      await t.store.createUser({ username, roles: ['client'], createdAt: new Date() });
+      return v1(w, 'DELETE', `/users/${username}`);
+    },
+    expected: row(401, 401, 403, 403, 403, 403, 403, 204),
+  },
+  {
+    name: "v1 POST alice's token as an admin",
+    call: (w) => v1(w, 'POST', '/users/alice/tokens', { label: 'matrix' }),
+    expected: row(401, 401, 403, 403, 403, 403, 403, 201),
   },
   {
     name: 'v1 GET /openapi.json',

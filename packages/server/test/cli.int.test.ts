@@ -43,9 +43,11 @@ describe('help and usage', () => {
       '--max-attempts',
       '--compat-lease',
       '--log-level',
+      '--ui',
     ]) {
       expect(serve.stdout).toContain(option);
     }
+    expect(serve.stdout).toContain('--no-ui');
     const user = await runCliCaptured(['user', 'add', '--help']);
     expect(user.stdout).toContain('--password-stdin');
     expect(user.stdout).toContain('--role');

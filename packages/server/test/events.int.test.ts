@@ -336,3 +336,90 @@ describe('the events channel (Server-Sent Events)', () => {
     expect(bad.json).toMatchObject({ error: { details: { issues: [{ path: '/tasks/0' }] } } });
   });
 });
+
+describe('the events channel from a browser (token as a subprotocol)', () => {
+  const eventsUrl = (): string => `${t.url.replace('http', 'ws')}/api/v1/events`;
+
+  /** Opens a socket offering these subprotocols; resolves with the socket or the refusal status. */
+  function open(
+    protocols: string[],
+    headers: Record<string, string> = {},
+    url = eventsUrl(),
+  ): Promise<{ ws?: WebSocket; status?: number; protocol?: string; echoed?: string }> {
+    const ws = new WebSocket(url, protocols, { headers });
+    let echoed: string | undefined;
+    ws.once('upgrade', (res) => {
+      echoed = res.headers['sec-websocket-protocol'];
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve({ ws, protocol: ws.protocol, ...(echoed ? { echoed } : {}) }));
+      ws.once('unexpected-response', (_req, res) => {
+        resolve({ status: res.statusCode ?? 0 });
+        res.resume();
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  /** Subscribes to the tasks; resolves with those refused (who the server thinks we are). */
+  async function refusedOf(ws: WebSocket, tasks: string[]): Promise<string[]> {
+    const reply = new Promise<EventsServerMessage>((resolve) =>
+      ws.once('message', (data) => resolve(parseEventsServerMessage((data as Buffer).toString()))),
+    );
+    ws.send(JSON.stringify({ type: 'events:subscribe', tasks }));
+    const message = await reply;
+    if (message.type !== 'events:subscribed') throw new Error(`got ${message.type}`);
+    return message.refused;
+  }
+
+  it('authenticates with kolejka.bearer.<token> and answers with kolejka.v1 only', async () => {
+    const alices = await submit(t.url, token('alice'));
+    const bobs = await submit(t.url, token('bob'));
+    const opened = await open(['kolejka.v1', `kolejka.bearer.${token('alice')}`]);
+    expect(opened.status).toBeUndefined();
+    expect(opened.protocol).toBe('kolejka.v1');
+    expect(opened.echoed).toBe('kolejka.v1');
+    expect(await refusedOf(opened.ws!, [alices, bobs])).toEqual([bobs]);
+    opened.ws!.close();
+    // The order of the offer does not matter: the token is never echoed.
+    const reversed = await open([`kolejka.bearer.${token('bob')}`, 'kolejka.v1']);
+    expect(reversed.protocol).toBe('kolejka.v1');
+    expect(await refusedOf(reversed.ws!, [alices, bobs])).toEqual([alices]);
+    reversed.ws!.close();
+  });
+
+  it('refuses a bad or missing token before the upgrade (401)', async () => {
+    expect((await open(['kolejka.v1', 'kolejka.bearer.kolejka_not-a-token'])).status).toBe(401);
+    expect((await open(['kolejka.v1'])).status).toBe(401);
+    expect(
+      (await open(['kolejka.v1', `kolejka.bearer.${token('alice')}`, 'kolejka.bearer.x'])).status,
+    ).toBe(401);
+    // The token without kolejka.v1 could not open a browser socket: said at once.
+    expect((await open([`kolejka.bearer.${token('alice')}`])).status).toBe(400);
+  });
+
+  it('lets the Authorization header win over the subprotocol token', async () => {
+    const bobs = await submit(t.url, token('bob'));
+    const opened = await open(['kolejka.v1', `kolejka.bearer.${token('alice')}`], {
+      Authorization: `Bearer ${token('bob')}`,
+    });
+    expect(opened.protocol).toBe('kolejka.v1');
+    expect(await refusedOf(opened.ws!, [bobs])).toEqual([]);
+    opened.ws!.close();
+    const badHeader = await open(['kolejka.v1', `kolejka.bearer.${token('alice')}`], {
+      Authorization: 'Bearer kolejka_wrong',
+    });
+    expect(badHeader.status).toBe(401);
+    // Header-only clients still get no subprotocol when they offer none.
+    const plain = await eventsSocket('alice');
+    expect(plain.ws.protocol).toBe('');
+    plain.ws.close();
+  });
+
+  it('is only for the events channel: the foremen channel wants the header', async () => {
+    const url = `${t.url.replace('http', 'ws')}/api/v1/foreman`;
+    expect((await open(['kolejka.v1', `kolejka.bearer.${token('foreman')}`], {}, url)).status).toBe(
+      401,
+    );
+  });
+});

@@ -21,7 +21,9 @@ function walk(stack: Layer[], prefix = ''): string[] {
       const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
       for (const routePath of paths) {
         for (const [method, isOn] of Object.entries(layer.route.methods)) {
-          if (isOn) found.push(`${method.toUpperCase()} ${prefix}${routePath}`);
+          // OpenAPI has no wildcard: an Express `*name` (slashes included) is documented `{name}`.
+          const asDocumented = routePath.replace(/\*(\w+)/g, ':$1');
+          if (isOn) found.push(`${method.toUpperCase()} ${prefix}${asDocumented}`);
         }
       }
     } else if (layer.handle?.stack) {

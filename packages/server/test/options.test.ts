@@ -99,6 +99,15 @@ describe('resolveServerOptions', () => {
     );
   });
 
+  it('turns the dashboard off with --no-ui or KOLEJKA_UI=0, a flag over the environment', async () => {
+    expect((await resolveServerOptions({}, {})).settings.ui).toBeUndefined();
+    expect((await resolveServerOptions({}, { KOLEJKA_UI: '0' })).settings).toEqual({ ui: false });
+    expect((await resolveServerOptions({ ui: false }, {})).settings).toEqual({ ui: false });
+    expect((await resolveServerOptions({ ui: true }, { KOLEJKA_UI: '0' })).settings).toEqual({
+      ui: true,
+    });
+  });
+
   it('reads the schedule catch-up window from a flag or KOLEJKA_SCHEDULE_CATCH_UP', async () => {
     expect((await resolveServerOptions({}, { KOLEJKA_SCHEDULE_CATCH_UP: '10M' })).settings).toEqual(
       { scheduleCatchUpMs: 600_000 },

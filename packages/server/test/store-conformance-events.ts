@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { TASK_HISTORY_LIMIT } from '../src/store/store.js';
 import {
   assignedTask,
   at,
   makeResult,
   makeTask,
+  newKey,
+  T0,
   useStore,
   type StoreEngine,
 } from './store-fixtures.js';
@@ -83,6 +86,72 @@ export function describeEventConformance(engine: StoreEngine): void {
       await store.requeueTask(makeTask().key, at(2));
       await store.deleteResult(task.key, at(2));
       expect(await store.lastEventSeq()).toBe(seq);
+    });
+
+    it("taskHistory: one task's events, oldest first, its deletion included", async () => {
+      const { store } = context();
+      const task = makeTask({ owner: 'alice' });
+      const other = makeTask({ owner: 'bob' });
+      await store.createTask(task);
+      await store.createTask(other);
+      await store.claimTask(task.key, { assignee: 'f1', leaseExpiresAt: at(60), now: at(1) });
+      await store.claimTask(other.key, { assignee: 'f9', leaseExpiresAt: at(60), now: at(1) });
+      await store.expireLeases(at(61), () => 'lost');
+      await store.claimTask(task.key, { assignee: 'f2', leaseExpiresAt: at(200), now: at(62) });
+      await store.startTask(task.key, 2, at(63));
+      await store.failTask(task.key, 'crashed', at(64), 2);
+
+      const history = await store.taskHistory(task.key);
+      expect(
+        history.map((e) => [e.state, e.attempt, e.assignee ?? null, e.reason ?? null]),
+      ).toEqual([
+        ['queued', 0, null, null],
+        ['assigned', 1, 'f1', null],
+        ['queued', 1, null, null],
+        ['assigned', 2, 'f2', null],
+        ['running', 2, 'f2', null],
+        ['failed', 2, 'f2', 'crashed'],
+      ]);
+      expect(history.map((e) => e.at)).toEqual([T0, at(1), at(61), at(62), at(63), at(64)]);
+      expect(history.every((e) => e.taskKey === task.key && e.owner === 'alice')).toBe(true);
+      // The same events the log has, seq included.
+      const log = await store.readEvents(0, 100);
+      expect(history).toEqual(log.filter((e) => e.taskKey === task.key));
+
+      await store.deleteTask(task.key, at(70));
+      const afterDeletion = await store.taskHistory(task.key);
+      expect(afterDeletion).toHaveLength(7);
+      expect(afterDeletion.at(-1)?.isDeleted).toBe(true);
+      expect((await store.taskHistory(other.key)).map((e) => e.state)).toEqual([
+        'queued',
+        'assigned',
+        'queued',
+      ]);
+      expect(await store.taskHistory(newKey())).toEqual([]);
+      // Pruned events are gone from the history too.
+      await store.deleteEventsBefore(at(62));
+      expect((await store.taskHistory(task.key)).map((e) => e.state)).toEqual([
+        'assigned',
+        'running',
+        'failed',
+        'failed', // the deletion: the state the task had
+      ]);
+    });
+
+    it(`taskHistory: at most ${TASK_HISTORY_LIMIT} events, the newest`, async () => {
+      const { store } = context();
+      const task = makeTask();
+      await store.createTask(task);
+      // Every priority change logs an event (of the unchanged state).
+      for (let i = 1; i <= TASK_HISTORY_LIMIT; i++)
+        await store.setTaskPriority(task.key, i % 100, at(i));
+      const history = await store.taskHistory(task.key);
+      expect(history).toHaveLength(TASK_HISTORY_LIMIT);
+      // The creation's event (at T0) is the one left out.
+      expect(history[0]?.at).toEqual(at(1));
+      expect(history.at(-1)?.at).toEqual(at(TASK_HISTORY_LIMIT));
+      for (let i = 1; i < history.length; i++)
+        expect(history[i]!.seq).toBeGreaterThan(history[i - 1]!.seq);
     });
 
     it('prunes old events without lowering the last seq', async () => {

@@ -42,6 +42,41 @@ describe('SQLite engine', () => {
     expect((await reopened.getUser('bob'))?.roles).toEqual(['client']);
   });
 
+  it('migration 8 indexes events by task, also on a database that has the versions before it', async () => {
+    const store = await open();
+    const task = makeTask();
+    await store.createTask(task);
+    await store.close();
+    const plan = (raw: Database.Database): string =>
+      raw
+        .prepare<[string], { detail: string }>(
+          'EXPLAIN QUERY PLAN SELECT * FROM events WHERE task_key = ? ORDER BY seq DESC LIMIT 1000',
+        )
+        .all(task.key)
+        .map((row) => row.detail)
+        .join('; ');
+    // A database from before 8 (7: whatever 6 and 7 add is there already): only 8 runs.
+    const raw = new Database(file);
+    try {
+      expect(plan(raw)).toMatch(/USING (COVERING )?INDEX events_by_task/);
+      raw.exec('DROP INDEX events_by_task');
+      raw.pragma('user_version = 7');
+      expect(plan(raw)).not.toMatch(/events_by_task/);
+    } finally {
+      raw.close();
+    }
+    const reopened = await open();
+    expect((await reopened.taskHistory(task.key)).map((event) => event.state)).toEqual(['queued']);
+    await reopened.close();
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(plan(after)).toMatch(/USING (COVERING )?INDEX events_by_task/);
+    } finally {
+      after.close();
+    }
+  });
+
   it('reads a page of one state (or of one image) from its index, without sorting the table', async () => {
     await (await open()).close();
     const raw = new Database(file, { readonly: true });

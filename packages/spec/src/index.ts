@@ -86,6 +86,12 @@ export {
 } from './task-state.js';
 export type { ResultView, TaskView } from './api-views.js';
 export type { ScheduleOverlapPolicy, ScheduleView } from './schedule-view.js';
+export type {
+  TaskAttemptOutcome,
+  TaskAttemptView,
+  TaskHistoryEntryView,
+  TaskHistoryView,
+} from './task-history-view.js';
 export {
   FOREMAN_PROTOCOL_VERSIONS,
   RESULTS_IN_FINISHED_PROTOCOL,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { KolejkaError } from '@kolejka/spec';
+import { protocolBearerToken } from '../http/websocket-protocols.js';
 import type { Store } from '../store/store.js';
 import { setPrincipal, type Principal } from './principal.js';
 import { sha256Hex } from './tokens.js';
@@ -33,20 +34,32 @@ export async function principalForToken(
   return { username: user.username, roles: user.roles, via: 'token', tokenId: record.id };
 }
 
-/** The caller of a WebSocket upgrade: its bearer token is required (nothing else is sent). */
+/**
+ * The caller of a WebSocket upgrade: its bearer token is required (nothing else is sent).
+ * With `isProtocolTokenAccepted` (endpoints browsers use), a `kolejka.bearer.<token>`
+ * subprotocol stands in for the header, which wins when both are sent.
+ */
 export async function upgradePrincipal(
   req: IncomingMessage,
   store: Store,
   now: Date,
+  options: { isProtocolTokenAccepted?: boolean } = {},
 ): Promise<Principal> {
   const header = req.headers.authorization;
   const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  if (!match?.[1])
+  if (match?.[1]) return principalForToken(store, match[1], now);
+  const token =
+    header === undefined && options.isProtocolTokenAccepted === true
+      ? protocolBearerToken(req)
+      : undefined;
+  if (token === undefined)
     throw new KolejkaError(
       'KOLEJKA_UNAUTHORIZED',
-      'Authentication required: send "Authorization: Bearer <token>" with the upgrade',
+      options.isProtocolTokenAccepted === true
+        ? 'Authentication required: send "Authorization: Bearer <token>" with the upgrade, or offer the subprotocols "kolejka.v1, kolejka.bearer.<token>"'
+        : 'Authentication required: send "Authorization: Bearer <token>" with the upgrade',
     );
-  return principalForToken(store, match[1], now);
+  return principalForToken(store, token, now);
 }
 
 /**

@@ -18,7 +18,7 @@ export interface TokenRoutePorts {
 }
 
 /** A token as listed: never its secret nor its hash. */
-function tokenView(token: TokenRecord): Record<string, unknown> {
+export function tokenView(token: TokenRecord): Record<string, unknown> {
   return {
     id: token.id,
     username: token.username,

@@ -135,6 +135,11 @@ export function serveBuilder(yargs: Argv) {
       describe:
         'A cron schedule tick missed while no server ran fires once at start when it is at most this old, e.g. 1H; older ones are skipped; 0: only ticks on time [env KOLEJKA_SCHEDULE_CATCH_UP, default 1H]',
     })
+    .option('ui', {
+      type: 'boolean',
+      describe:
+        'Serve the web dashboard at /ui/ (built by pnpm --filter @kolejka/dashboard build); --no-ui turns it off and /ui is not found [env KOLEJKA_UI=0 turns it off, default true]',
+    })
     .option('sqlite-synchronous', {
       type: 'string',
       choices: ['full', 'normal'],
@@ -193,6 +198,7 @@ function flagsOf(argv: ServeArgs): ServerOptions {
     retention: argv.retention,
     maintenanceInterval: argv['maintenance-interval'],
     scheduleCatchUp: argv['schedule-catch-up'],
+    ui: argv.ui,
     sqliteSynchronous: argv['sqlite-synchronous'],
     logLevel: argv['log-level'],
   };
@@ -219,7 +225,12 @@ export async function serve(argv: ServeArgs, io: CliIo): Promise<void> {
     logger,
   });
   // Machine-readable for scripts and tests that start the server on port 0.
-  io.stdout.write(`${JSON.stringify({ listening: server.url })}\n`);
+  io.stdout.write(
+    `${JSON.stringify({
+      listening: server.url,
+      ...(options.settings.ui ? { dashboard: `${server.url}/ui/` } : {}),
+    })}\n`,
+  );
   if (!io.shutdown.aborted) await once(io.shutdown, 'abort');
   await server.close();
 }

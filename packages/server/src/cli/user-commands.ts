@@ -1,20 +1,18 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, type Logger } from '@kolejka/spec';
 import { hashPassword } from '../accounts/passwords.js';
+import { usernameProblem } from '../accounts/usernames.js';
 import { ROLES } from '../store/store.js';
 import { table, writeLine, type CliIo } from './io.js';
 import { readNewPassword } from '@kolejka/cli-kit/prompt';
 import { withStorage, withStorageFlags } from './storage-options.js';
 import { withUserPolicyCommands } from './user-policy-commands.js';
 
-/** Django's user name rule: letters, digits and @ . + - _, at most 150. */
+/** Django's user name rule (the one `POST /api/v1/users` applies too). */
 export function checkUsername(name: string): string {
-  if (!/^[\w.@+-]{1,150}$/u.test(name)) {
-    throw new KolejkaError(
-      'KOLEJKA_VALIDATION',
-      `${JSON.stringify(name)} is not a valid user name: use 1-150 letters, digits and @ . + - _`,
-    );
-  }
+  const problem = usernameProblem(name);
+  if (problem !== undefined)
+    throw new KolejkaError('KOLEJKA_VALIDATION', `${JSON.stringify(name)} ${problem}`);
   return name;
 }
 

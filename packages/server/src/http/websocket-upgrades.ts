@@ -9,6 +9,7 @@ import {
   type Logger,
 } from '@kolejka/spec';
 import { STATUS_BY_CODE } from './errors.js';
+import { selectProtocol } from './websocket-protocols.js';
 
 /**
  * One WebSocket endpoint: checks the upgrade request (throwing a KolejkaError refuses it
@@ -53,7 +54,11 @@ export function createUpgradeHandler(
   options: UpgradeOptions,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const logger = options.logger ?? noopLogger;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    handleProtocols: selectProtocol,
+  });
   return (req, socket, head) => {
     socket.on('error', () => undefined);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');

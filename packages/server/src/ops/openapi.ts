@@ -8,8 +8,10 @@ import {
   type OpenApiPaths,
   type RouteModule,
 } from '../http/route-module.js';
+import { USER_ADMIN_SCHEMAS } from '../accounts/user-admin-openapi.js';
 import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
 import { OVERVIEW_SCHEMAS } from '../overview/overview-openapi.js';
+import { TASK_HISTORY_SCHEMAS } from '../tasks/task-history-openapi.js';
 import { SCHEDULE_SCHEMAS } from '../schedules/schedule-openapi.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -18,6 +20,7 @@ const { ref } = doc;
 /** Schemas of the v1 resources; the task, result, limits, stats and error ones are spec's. */
 const COMPONENT_SCHEMAS: Record<string, unknown> = {
   ...SCHEDULE_SCHEMAS,
+  ...USER_ADMIN_SCHEMAS,
   TaskSpec: SCHEMAS.task,
   ResultSpec: SCHEMAS.result,
   Limits: SCHEMAS.limits,
@@ -343,17 +346,27 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
       { name: 'tasks' },
       { name: 'results' },
       { name: 'queue' },
-      { name: 'users', description: "Users' fair-share weights and limits (admins)" },
+      {
+        name: 'users',
+        description:
+          'Users: created, removed, their roles, passwords, tokens, fair-share weights and limits (admins)',
+      },
       { name: 'schedules', description: 'Cron schedules that submit a task at every tick' },
       { name: 'foremen', description: 'The push channel of foremen, and their administration' },
       { name: 'events', description: 'Task state changes pushed to clients' },
       { name: 'compat', description: 'The original Kolejka API, for its client and foreman' },
       { name: 'operations' },
+      { name: 'dashboard', description: 'The web dashboard at /ui/ (static files)' },
     ],
     paths,
     components: {
-      // Queue control (issue 12) adds its own schemas.
-      schemas: { ...COMPONENT_SCHEMAS, ...QUEUE_CONTROL_SCHEMAS, ...OVERVIEW_SCHEMAS },
+      // Queue control (issue 12), task history and the overview add their own schemas.
+      schemas: {
+        ...COMPONENT_SCHEMAS,
+        ...QUEUE_CONTROL_SCHEMAS,
+        ...TASK_HISTORY_SCHEMAS,
+        ...OVERVIEW_SCHEMAS,
+      },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/tokens' },
         session: { type: 'apiKey', in: 'cookie', name: 'sessionid' },

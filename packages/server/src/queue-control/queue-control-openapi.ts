@@ -90,7 +90,15 @@ export const QUEUE_CONTROL_SCHEMAS: Record<string, unknown> = {
   },
   UserChange: {
     type: 'object',
+    additionalProperties: false,
     properties: {
+      roles: {
+        type: 'array',
+        minItems: 1,
+        items: ref('Role'),
+        description: 'Replaces the roles; admins cannot drop their own admin role (409)',
+      },
+      password: { type: 'string', minLength: 1, maxLength: 1024, description: 'A new password' },
       weight: { type: ['number', 'null'], exclusiveMinimum: 0, description: 'null: back to 1' },
       maxRunning: { type: ['integer', 'null'], minimum: 0, description: 'null: no limit' },
       maxQueued: { type: ['integer', 'null'], minimum: 0, description: 'null: no limit' },
@@ -152,7 +160,7 @@ export const QUEUE_CONTROL_PATHS: OpenApiPaths = {
     get: {
       tags: ['users'],
       operationId: 'listUsers',
-      summary: 'List users with their fair-share weight and limits (admins)',
+      summary: 'List users with their roles, fair-share weight and limits (admins)',
       responses: { '200': doc.json(ref('UserList')), ...doc.errors(401, 403) },
     },
   },
@@ -167,9 +175,10 @@ export const QUEUE_CONTROL_PATHS: OpenApiPaths = {
     patch: {
       tags: ['users'],
       operationId: 'changeUser',
-      summary: "Set a user's fair-share weight and limits (admins); null removes a limit",
+      summary:
+        "Change a user's roles, password, fair-share weight and limits (admins); null removes a limit",
       requestBody: doc.body(ref('UserChange')),
-      responses: { '200': doc.json(ref('User')), ...doc.errors(400, 401, 403, 404) },
+      responses: { '200': doc.json(ref('User')), ...doc.errors(400, 401, 403, 404, 409) },
     },
   },
 };

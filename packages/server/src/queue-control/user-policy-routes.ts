@@ -1,34 +1,25 @@
 import type { Router } from 'express';
 import { KolejkaError, validationError, type ValidationIssue } from '@kolejka/spec';
+import { hashPassword } from '../accounts/passwords.js';
 import { isAdmin, requirePrincipal, type Principal } from '../accounts/principal.js';
+import { parseAccountChanges, type AccountChanges } from '../accounts/user-account-request.js';
+import { userView } from '../accounts/user-view.js';
 import { expectObject, readJson } from '../http/body.js';
 import { sendJson } from '../http/errors.js';
-import type { UserQueuePolicyChanges, UserRecord } from '../store/store.js';
+import type { UserQueuePolicyChanges } from '../store/store.js';
 import type { QueueControlPorts } from './queue-control-ports.js';
 
-/** A user as the admin routes show it: roles, fair-share weight and limits (never the password hash). */
-export function userView(user: UserRecord): Record<string, unknown> {
-  return {
-    username: user.username,
-    roles: user.roles,
-    hasPassword: user.passwordHash !== undefined,
-    createdAt: user.createdAt.toISOString(),
-    weight: user.weight ?? 1,
-    maxRunning: user.maxRunning ?? null,
-    maxQueued: user.maxQueued ?? null,
-  };
-}
+const CHANGE_FIELDS = ['roles', 'password', 'weight', 'maxRunning', 'maxQueued'];
 
-/** `{"weight": .., "maxRunning": .., "maxQueued": ..}`; null removes a limit (or resets the weight to 1). */
-export function parseUserPolicy(body: Record<string, unknown>): UserQueuePolicyChanges {
-  const issues: ValidationIssue[] = [];
+/**
+ * `{"weight": .., "maxRunning": .., "maxQueued": ..}`; null removes a limit (or resets the
+ * weight to 1). Its issues go to `issues`, beside those of the account fields.
+ */
+export function parseUserPolicy(
+  body: Record<string, unknown>,
+  issues: ValidationIssue[],
+): UserQueuePolicyChanges {
   const changes: UserQueuePolicyChanges = {};
-  for (const name of Object.keys(body))
-    if (name !== 'weight' && name !== 'maxRunning' && name !== 'maxQueued')
-      issues.push({
-        path: `/${name}`,
-        message: 'is not a user setting (weight, maxRunning, maxQueued)',
-      });
   const weight = body.weight;
   if (weight === null) changes.weight = null;
   else if (weight !== undefined) {
@@ -51,15 +42,32 @@ export function parseUserPolicy(body: Record<string, unknown>): UserQueuePolicyC
       else changes[name] = value;
     }
   }
-  if (issues.length > 0) throw validationError('user change', issues);
   return changes;
+}
+
+/** A whole user change: account fields (roles, password) and queue policy, every issue at once. */
+function parseUserChange(body: Record<string, unknown>): {
+  account: AccountChanges;
+  policy: UserQueuePolicyChanges;
+} {
+  const issues: ValidationIssue[] = [];
+  for (const name of Object.keys(body))
+    if (!CHANGE_FIELDS.includes(name))
+      issues.push({
+        path: `/${name}`,
+        message: `is not a user setting (${CHANGE_FIELDS.join(', ')})`,
+      });
+  const account = parseAccountChanges(body, issues);
+  const policy = parseUserPolicy(body, issues);
+  if (issues.length > 0) throw validationError('user change', issues);
+  return { account, policy };
 }
 
 function requireAdmin(principal: Principal, action: string): void {
   if (!isAdmin(principal)) throw new KolejkaError('KOLEJKA_FORBIDDEN', `Only admins ${action}`);
 }
 
-/** Admin routes over users: list them, set a user's weight and limits. */
+/** Admin routes over users: list them, read one, change its roles, password, weight and limits. */
 export function registerUserPolicyRoutes(router: Router, ports: QueueControlPorts): void {
   router.get('/users', async (_req, res) => {
     requireAdmin(requirePrincipal(res), 'list users');
@@ -76,20 +84,50 @@ export function registerUserPolicyRoutes(router: Router, ports: QueueControlPort
 
   router.patch('/users/:name', async (req, res) => {
     const principal = requirePrincipal(res);
-    requireAdmin(principal, "change users' weights and limits");
-    const changes = parseUserPolicy(
+    requireAdmin(principal, 'change users');
+    const name = req.params.name;
+    const { account, policy } = parseUserChange(
       expectObject(await readJson(req, ports.settings.maxJsonBytes, 'user change'), 'user change'),
     );
-    if (!(await ports.store.setUserQueuePolicy(req.params.name, changes)))
-      throw new KolejkaError('KOLEJKA_NOT_FOUND', `No user ${JSON.stringify(req.params.name)}`);
-    await ports.scheduler.refreshUserPolicies();
-    ports.logger.info('user queue policy changed', {
-      user: req.params.name,
-      by: principal.username,
-    });
-    const user = await ports.store.getUser(req.params.name);
-    if (user === undefined)
-      throw new KolejkaError('KOLEJKA_NOT_FOUND', `No user ${JSON.stringify(req.params.name)}`);
+    const before = await ports.store.getUser(name);
+    if (before === undefined) throw noUser(name);
+    // An admin locking themselves out would leave the server without one; another admin can.
+    if (
+      name === principal.username &&
+      account.roles !== undefined &&
+      before.roles.includes('admin') &&
+      !account.roles.includes('admin')
+    )
+      throw new KolejkaError(
+        'KOLEJKA_CONFLICT',
+        'Admins cannot take away their own admin role (another admin can), so that an admin is always left',
+      );
+    if (account.roles !== undefined || account.password !== undefined) {
+      const passwordHash =
+        account.password === undefined ? undefined : await hashPassword(account.password);
+      const isDone = await ports.store.updateUser(name, {
+        ...(account.roles === undefined ? {} : { roles: account.roles }),
+        ...(passwordHash === undefined ? {} : { passwordHash }),
+      });
+      if (!isDone) throw noUser(name);
+      ports.logger.info('user account changed', {
+        user: name,
+        roles: account.roles,
+        isPasswordChanged: account.password !== undefined,
+        by: principal.username,
+      });
+    }
+    if (Object.keys(policy).length > 0) {
+      if (!(await ports.store.setUserQueuePolicy(name, policy))) throw noUser(name);
+      await ports.scheduler.refreshUserPolicies();
+      ports.logger.info('user queue policy changed', { user: name, by: principal.username });
+    }
+    const user = await ports.store.getUser(name);
+    if (user === undefined) throw noUser(name);
     sendJson(res, 200, userView(user));
   });
+}
+
+function noUser(name: string): KolejkaError {
+  return new KolejkaError('KOLEJKA_NOT_FOUND', `No user ${JSON.stringify(name)}`);
 }

@@ -11,26 +11,12 @@ import {
   type RouteModule,
 } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
-import type { TaskRecord } from '../store/store.js';
+import { noResult } from './no-result.js';
 import { postResult, type ResultPorts } from './result-posting.js';
 import { resultView } from './result-view.js';
 
 export interface ResultRoutePorts extends ResultPorts {
   settings: Pick<ServerSettings, 'maxJsonBytes'>;
-}
-
-function noResult(task: TaskRecord): KolejkaError {
-  const why =
-    task.state === 'failed' || task.state === 'cancelled'
-      ? `Task ${task.key} is ${task.state}${task.reason === undefined ? '' : ` (${task.reason})`}: it has no result`
-      : `Task ${task.key} has no result yet (it is ${task.state})`;
-  return new KolejkaError('KOLEJKA_NOT_FOUND', why, {
-    details: {
-      taskKey: task.key,
-      state: task.state,
-      ...(task.reason === undefined ? {} : { reason: task.reason }),
-    },
-  });
 }
 
 /** A task's result: read, post (processors, fenced by attempt), delete. */

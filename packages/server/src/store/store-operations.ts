@@ -86,6 +86,7 @@ export const STORE_OPERATIONS = {
 
   readEvents: read('read events'),
   lastEventSeq: read('read the last event'),
+  taskHistory: read('read the history of a task'),
   deleteEventsBefore: write('delete old events'),
 
   upsertForeman: write('record a foreman'),

@@ -155,6 +155,12 @@ export interface TaskEvent {
   at: Date;
 }
 
+/**
+ * The most events `taskHistory` answers. A task gets a few events per attempt, so only one
+ * requeued or re-run a few hundred times reaches it; its oldest events are then left out.
+ */
+export const TASK_HISTORY_LIMIT = 1000;
+
 /** The orders `listTasks` pages in: newest first (createdAt desc, key desc) or oldest first (asc, asc). */
 export const TASK_SORTS = ['newest', 'oldest'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];

@@ -242,6 +242,12 @@ export interface Store {
   readEvents(afterSeq: number, limit: number): Promise<TaskEvent[]>;
   lastEventSeq(): Promise<number>;
   /**
+   * The events of one task key, oldest first, its deletion event included. At most
+   * `TASK_HISTORY_LIMIT`: the newest ones when there are more (the older ones are left out,
+   * as those pruned by `deleteEventsBefore` are). `[]` when the key has none.
+   */
+  taskHistory(key: string): Promise<TaskEvent[]>;
+  /**
    * Resolves when the store may have new events (written by this or another process), after
    * `timeoutMs`, or when `signal` aborts (it never rejects for those). With `afterSeq` it
    * resolves at once when events with `seq > afterSeq` exist, and otherwise wakes only for

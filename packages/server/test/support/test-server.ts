@@ -51,6 +51,8 @@ export async function startTestServer(
     blobsDir?: string;
     /** SQLite sync level (default: the store's, `full`). */
     sqliteSynchronous?: 'full' | 'normal';
+    /** The dashboard directory served at /ui/ (default: the package's dist). */
+    uiDir?: string;
   } = {},
 ): Promise<TestServer> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'kolejka-test-server-'));
@@ -68,6 +70,7 @@ export async function startTestServer(
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.http === undefined ? {} : { http: options.http }),
+    ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }),
   });
   sharedHash ??= hashPassword(TEST_PASSWORD);
   const passwordHash = await sharedHash;

@@ -95,7 +95,11 @@ const INDEXES: Record<keyof MongoCollections, IndexDescription[]> = {
     },
   ],
   results: [{ key: { fileHashes: 1 }, name: 'by_file_hash' }],
-  events: [{ key: { at: 1 }, name: 'by_time' }],
+  events: [
+    { key: { at: 1 }, name: 'by_time' },
+    // A task's history (taskHistory), newest first.
+    { key: { taskKey: 1, _id: -1 }, name: 'by_task' },
+  ],
   counters: [],
   foremen: [],
   // Queue control (issue 12)

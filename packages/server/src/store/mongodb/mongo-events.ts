@@ -1,6 +1,6 @@
 import type { ClientSession } from 'mongodb';
 import { assertLimit } from '../store-rules.js';
-import type { TaskEvent } from '../store.js';
+import { TASK_HISTORY_LIMIT, type TaskEvent } from '../store.js';
 import type { MongoDatabase } from './mongo-db.js';
 import { eventFromDoc, type EventDoc, type TaskDoc } from './mongo-docs.js';
 
@@ -49,6 +49,16 @@ export async function readEvents(
     .limit(limit)
     .toArray();
   return docs.map(eventFromDoc);
+}
+
+/** Newest first through the by_task index, turned oldest first. */
+export async function taskHistory(m: MongoDatabase, key: string): Promise<TaskEvent[]> {
+  const docs = await m.collections.events
+    .find({ taskKey: key })
+    .sort({ _id: -1 })
+    .limit(TASK_HISTORY_LIMIT)
+    .toArray();
+  return docs.reverse().map(eventFromDoc);
 }
 
 /** The highest seq ever issued (the counter; pruning events never lowers it). */

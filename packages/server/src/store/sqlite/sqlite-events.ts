@@ -1,5 +1,5 @@
 import { assertLimit } from '../store-rules.js';
-import type { TaskEvent } from '../store.js';
+import { TASK_HISTORY_LIMIT, type TaskEvent } from '../store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import { eventFromRow, type EventRow, type TaskRow } from './sqlite-rows.js';
 
@@ -32,6 +32,17 @@ export function readEvents(db: SqliteDb, afterSeq: number, limit: number): TaskE
       afterSeq,
       limit,
     })
+    .map(eventFromRow);
+}
+
+/** Newest first through events_by_task (migration 8), turned oldest first. */
+export function taskHistory(db: SqliteDb, key: string): TaskEvent[] {
+  return db
+    .all<EventRow>('SELECT * FROM events WHERE task_key = @key ORDER BY seq DESC LIMIT @limit', {
+      key,
+      limit: TASK_HISTORY_LIMIT,
+    })
+    .reverse()
     .map(eventFromRow);
 }
 

@@ -260,9 +260,26 @@ INSERT OR IGNORE INTO task_tags (tag, created_at, task_key)
   WHERE required.type = 'text';
 `,
   },
+  {
+    // A task's history (taskHistory, GET /api/v1/tasks/{key}/history) by key, newest first.
+    version: 8,
+    sql: `CREATE INDEX IF NOT EXISTS events_by_task ON events (task_key, seq);`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * The migrations by version: the array may list them in another order (versions are given
+ * out to parallel branches, which append theirs), and applying out of order would leave
+ * `user_version` behind the newest one applied. A version listed twice is a programming
+ * error, caught at load.
+ */
+const ORDERED_MIGRATIONS = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+ORDERED_MIGRATIONS.forEach((migration, index) => {
+  if (index > 0 && ORDERED_MIGRATIONS[index - 1]!.version === migration.version)
+    throw new Error(`SQLite schema migration ${migration.version} is listed twice`);
+});
 
 /** Brings the database to `SCHEMA_VERSION`; refuses a database written by a newer Kolejka. */
 export function migrate(db: SqliteDb, path: string): number {
@@ -273,7 +290,7 @@ export function migrate(db: SqliteDb, path: string): number {
         'KOLEJKA_UNAVAILABLE',
         `The SQLite database ${path} has schema version ${current}, newer than this Kolejka server knows (${SCHEMA_VERSION}): upgrade the server`,
       );
-    for (const migration of MIGRATIONS) {
+    for (const migration of ORDERED_MIGRATIONS) {
       if (migration.version <= current) continue;
       db.connection.exec(migration.sql);
       db.connection.pragma(`user_version = ${migration.version}`);
