@@ -246,14 +246,15 @@ CREATE INDEX tasks_by_assigned ON tasks (assigned_at) WHERE assigned_at IS NOT N
 CREATE INDEX tasks_by_finished ON tasks (finished_at) WHERE finished_at IS NOT NULL;
 
 -- The tags a task requires (its spec's requires), in created order per tag, for the tag
--- filter; written with the task, gone with it.
-CREATE TABLE task_tags (
+-- filter; written with the task, gone with it. (Added to this migration after an early
+-- merge of it: IF NOT EXISTS, so the block can be replayed by a later migration as it is.)
+CREATE TABLE IF NOT EXISTS task_tags (
   tag TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   task_key TEXT NOT NULL REFERENCES tasks (key) ON DELETE CASCADE,
   PRIMARY KEY (tag, created_at, task_key)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX task_tags_by_task ON task_tags (task_key);
+CREATE INDEX IF NOT EXISTS task_tags_by_task ON task_tags (task_key);
 INSERT OR IGNORE INTO task_tags (tag, created_at, task_key)
   SELECT required.value, tasks.created_at, tasks.key
   FROM tasks, json_each(tasks.spec, '$.requires') AS required
