@@ -203,6 +203,19 @@ describe('tasks', () => {
     for await (const task of client.tasks({ limit: 2 })) all.push(task.key);
     expect(all).toEqual([...keys].reverse());
     expect((await client.listTasks({ states: ['finished'] })).items).toEqual([]);
+    const oldest = await client.listTasks({ sort: 'oldest', limit: 2 });
+    expect(oldest.items.map((task) => task.key)).toEqual([keys[0], keys[1]]);
+    const next = await client.listTasks({
+      sort: 'oldest',
+      limit: 2,
+      cursor: oldest.nextCursor as string,
+    });
+    expect(next.items.map((task) => task.key)).toEqual([keys[2], keys[3]]);
+    const found = await client.listTasks({ keyContains: keys[2]?.slice(4, 12).toUpperCase() });
+    expect(found.items.map((task) => task.key)).toEqual([keys[2]]);
+    const image = found.items[0]?.spec.image ?? '';
+    expect((await client.listTasks({ image, limit: 10 })).items).toHaveLength(5);
+    expect((await client.listTasks({ tag: 'no-such-tag' })).items).toEqual([]);
   });
 
   it('cancels and deletes tasks', async () => {

@@ -12,6 +12,7 @@ import { compatSessionRoutes } from './compat/session-routes.js';
 import { compatTaskRoutes } from './compat/task-routes.js';
 import { eventsRoutes } from './events/events-routes.js';
 import { foremanRoutes } from './foremen/foreman-routes.js';
+import { overviewRoutes } from './overview/overview-routes.js';
 import { errorMiddleware, setErrorStyle } from './http/errors.js';
 import { routeFallback } from './http/fallback.js';
 import type { RouteModule } from './http/route-module.js';
@@ -56,6 +57,7 @@ function builtInModules(services: ServerServices, uiDir: string): RouteModule[] 
     resultRoutes(services),
     resultArchiveRoutes(services),
     queueRoutes(services),
+    overviewRoutes(services),
     scheduleRoutes({ ...services, onScheduleChanged: () => services.schedules.notifyChanged() }),
     foremanRoutes(services),
     eventsRoutes(services),

@@ -278,6 +278,11 @@ const CASES: Case[] = [
     expected: row(401, 401, 204, 404, 403, 403, 204, 204),
   },
   {
+    name: 'v1 GET /overview',
+    call: (w) => v1(w, 'GET', '/overview'),
+    expected: row(401, 401, 200, 200, 200, 200, 200, 200),
+  },
+  {
     name: "v1 GET alice's result archive",
     state: 'finished',
     call: (w, f) => v1(w, 'GET', `/tasks/${f.taskKey}/result/archive`),

@@ -188,6 +188,45 @@ export function describeTaskConformance(engine: StoreEngine): void {
       );
     });
 
+    it('pages a tag, and several states, in both orders; a deleted task leaves its tag', async () => {
+      const { store } = context();
+      for (let i = 0; i < 12; i++) {
+        const made = makeTask({ key: keyOf(i), createdAt: at(Math.floor(i / 2)) });
+        const requires = i % 3 === 0 ? ['gpu'] : ['cpu', 'big'];
+        await store.createTask({ ...made, spec: { ...made.spec, requires } });
+        if (i % 4 === 1) await store.cancelTask(keyOf(i), 'x', at(20));
+        if (i % 4 === 2) await store.failTask(keyOf(i), 'x', at(20));
+      }
+      const all = async (filter: Parameters<typeof store.listTasks>[0], size: number) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listTasks(filter, size, cursor);
+          expect(page.items.length).toBeLessThanOrEqual(size);
+          out.push(...page.items.map((t) => t.key));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return out;
+      };
+      const oldest = Array.from({ length: 12 }, (_, i) => i);
+      const pick = (keep: (i: number) => boolean) => oldest.filter(keep).map(keyOf);
+      const cpu = pick((i) => i % 3 !== 0);
+      const ended = pick((i) => i % 4 === 1 || i % 4 === 2);
+      for (const size of [1, 2, 5, 50]) {
+        expect(await all({ tag: 'cpu', sort: 'oldest' }, size)).toEqual(cpu);
+        expect(await all({ tag: 'cpu' }, size)).toEqual([...cpu].reverse());
+        expect(await all({ states: ['cancelled', 'failed'], sort: 'oldest' }, size)).toEqual(ended);
+        expect(await all({ states: ['failed', 'cancelled', 'failed'] }, size)).toEqual(
+          [...ended].reverse(),
+        );
+        expect(await all({ tag: 'big', states: ['queued', 'failed'] }, size)).toEqual(
+          pick((i) => i % 3 !== 0 && i % 4 !== 1).reverse(),
+        );
+      }
+      await store.deleteTask(keyOf(3), at(30));
+      expect(await all({ tag: 'gpu', sort: 'oldest' }, 2)).toEqual([keyOf(0), keyOf(6), keyOf(9)]);
+    });
+
     it('lists queued tasks in run order: priority, then age, then key', async () => {
       const { store } = context();
       await store.createTask(makeTask({ key: keyOf(1), priority: 0, createdAt: at(1) }));
@@ -229,6 +268,63 @@ export function describeTaskConformance(engine: StoreEngine): void {
         assigned: 0,
         finished: 0,
       });
+    });
+
+    it('sums up the activity since a time: waits of tasks assigned, ends per minute', async () => {
+      const { store } = context();
+      const claim = (key: string, seconds: number) =>
+        store.claimTask(key, {
+          assignee: 'f1',
+          leaseExpiresAt: at(seconds + 600),
+          now: at(seconds),
+        });
+      const created = async (n: number, seconds: number, owner = 'alice') => {
+        await store.createTask(
+          makeTask({ key: keyOf(n), owner, createdAt: at(seconds), updatedAt: at(seconds) }),
+        );
+        return keyOf(n);
+      };
+      const a = await created(1, 0);
+      await claim(a, 10);
+      await store.finishTask(a, 1, makeResult(a, 1), at(70));
+      const b = await created(2, 5, 'bob');
+      await claim(b, 65);
+      await store.failTask(b, 'broken', at(130), 1);
+      const c = await created(3, 0);
+      await store.cancelTask(c, 'stop', at(30));
+      // Assigned before the window (its wait does not count), ended in it.
+      const d = await created(4, -1000);
+      await claim(d, -500);
+      await store.finishTask(d, 1, makeResult(d, 1), at(20));
+      // Ended before the window.
+      const e = await created(5, -100);
+      await claim(e, -90);
+      await store.finishTask(e, 1, makeResult(e, 1), at(-10));
+      // Ended in the window, then requeued: it is waiting again, and counts nowhere.
+      const f = await created(6, 0);
+      await claim(f, 1);
+      await store.finishTask(f, 1, makeResult(f, 1), at(40));
+      await store.requeueTask(f, at(50));
+      // Assigned in the window, still running.
+      const g = await created(7, 100, 'bob');
+      await claim(g, 100.5);
+
+      const byMinute = (ended: { minute: number; state: string; count: number }[]) =>
+        [...ended].sort((x, y) => x.minute - y.minute || x.state.localeCompare(y.state));
+      const all = await store.taskActivity(at(0));
+      expect(all.waitsMs).toEqual([500, 10_000, 60_000]);
+      expect(byMinute(all.ended)).toEqual([
+        { minute: 0, state: 'cancelled', count: 1 },
+        { minute: 0, state: 'finished', count: 1 },
+        { minute: 1, state: 'finished', count: 1 },
+        { minute: 2, state: 'failed', count: 1 },
+      ]);
+      const bobs = await store.taskActivity(at(0), 'bob');
+      expect(bobs.waitsMs).toEqual([500, 60_000]);
+      expect(bobs.ended).toEqual([{ minute: 2, state: 'failed', count: 1 }]);
+      expect(await store.taskActivity(at(0), 'nobody')).toEqual({ waitsMs: [], ended: [] });
+      const later = await store.taskActivity(at(120));
+      expect(later).toEqual({ waitsMs: [], ended: [{ minute: 0, state: 'failed', count: 1 }] });
     });
 
     it('deletes a task with its result', async () => {

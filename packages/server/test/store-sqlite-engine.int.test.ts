@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../src/store/sqlite/sqlite-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/sqlite-schema.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { T0, expectKolejkaError, makeTask } from './store-fixtures.js';
 
@@ -105,6 +105,44 @@ describe('SQLite engine', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('migration 6 gives the tasks stored before it their tags', async () => {
+    await mkdir(path.dirname(file), { recursive: true });
+    const raw = new Database(file);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) raw.exec(migration.sql);
+    raw.pragma('user_version = 5');
+    const insert = raw.prepare(
+      `INSERT INTO tasks (key, owner, spec, state, priority, attempt, lost_count, max_attempts,
+         created_at, updated_at) VALUES (?, 'alice', ?, 'queued', 0, 0, 0, 3, ?, ?)`,
+    );
+    const old = [makeTask({ createdAt: T0 }), makeTask({ createdAt: new Date(T0.getTime() + 1) })];
+    old.forEach((task, i) => {
+      const spec = { ...task.spec, requires: i === 0 ? ['gpu', 'big'] : ['big'] };
+      insert.run(task.key, JSON.stringify(spec), task.createdAt.getTime(), T0.getTime());
+    });
+    raw.close();
+    const store = await open();
+    const tagged = async (tag: string) =>
+      (await store.listTasks({ tag }, 10)).items.map((task) => task.key);
+    expect(await tagged('gpu')).toEqual([old[0]?.key]);
+    expect(await tagged('big')).toEqual([old[1]?.key, old[0]?.key]);
+    expect((await store.listTasks({ image: old[0]?.spec.image ?? '' }, 10)).items).toHaveLength(2);
+  });
+
+  it('gives task_tags to a database made at version 6 or later without it', async () => {
+    const first = await open();
+    const made = makeTask({ createdAt: T0 });
+    await first.createTask({ ...made, spec: { ...made.spec, requires: ['gpu'] } });
+    await first.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE task_tags');
+    raw.close();
+    const store = await open();
+    expect((await store.listTasks({ tag: 'gpu' }, 10)).items.map((t) => t.key)).toEqual([made.key]);
+    const next = makeTask({ createdAt: new Date(T0.getTime() + 1) });
+    await store.createTask({ ...next, spec: { ...next.spec, requires: ['gpu'] } });
+    expect((await store.listTasks({ tag: 'gpu' }, 10)).items).toHaveLength(2);
   });
 
   it('refuses a database written by a newer schema, and a file that is not SQLite', async () => {

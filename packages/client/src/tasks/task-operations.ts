@@ -161,6 +161,14 @@ export interface TaskFilter {
   owner?: string;
   createdAfter?: Date | string;
   createdBefore?: Date | string;
+  /** Only tasks whose `requires` lists this tag. */
+  tag?: string;
+  /** Only tasks of exactly this image. */
+  image?: string;
+  /** Only tasks whose key contains this text (1-32 hex digits, any case). */
+  keyContains?: string;
+  /** `newest` (the server's default) or `oldest` first; a cursor continues its own order. */
+  sort?: 'newest' | 'oldest';
   /** Page size, 1..1000 (server default 100). */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -181,6 +189,10 @@ export async function listTasks(
     typeof value === 'string' ? value : value.toISOString();
   if (filter.createdAfter !== undefined) query.set('createdAfter', time(filter.createdAfter));
   if (filter.createdBefore !== undefined) query.set('createdBefore', time(filter.createdBefore));
+  if (filter.tag !== undefined) query.set('tag', filter.tag);
+  if (filter.image !== undefined) query.set('image', filter.image);
+  if (filter.keyContains !== undefined) query.set('q', filter.keyContains);
+  if (filter.sort !== undefined) query.set('sort', filter.sort);
   if (filter.limit !== undefined) query.set('limit', String(filter.limit));
   if (filter.cursor !== undefined) query.set('cursor', filter.cursor);
   const search = query.toString();

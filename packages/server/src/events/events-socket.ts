@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import {
   KolejkaError,
+  isKolejkaError,
   parseEventsClientMessage,
   parseEventsServerMessage,
   type EventsClientMessage,
@@ -77,7 +78,10 @@ class EventsChannel implements EventSink {
       if (message.type === 'events:subscribe') await this.hub.subscribe(this.sub, message);
       else this.hub.unsubscribe(this.sub, message);
     } catch (error) {
-      this.logger.warn('subscription failed', { error: String(error) });
+      // A refusal (`all` without the right to read every task) is the caller's, not ours.
+      if (isKolejkaError(error) && error.code === 'KOLEJKA_FORBIDDEN')
+        this.logger.debug('subscription refused', { error: error.message });
+      else this.logger.warn('subscription failed', { error: String(error) });
       this.send(protocolErrorOf(error));
     }
   }

@@ -10,6 +10,7 @@ import {
 } from '../http/route-module.js';
 import { USER_ADMIN_SCHEMAS } from '../accounts/user-admin-openapi.js';
 import { QUEUE_CONTROL_SCHEMAS } from '../queue-control/queue-control-openapi.js';
+import { OVERVIEW_SCHEMAS } from '../overview/overview-openapi.js';
 import { TASK_HISTORY_SCHEMAS } from '../tasks/task-history-openapi.js';
 import { SCHEDULE_SCHEMAS } from '../schedules/schedule-openapi.js';
 
@@ -359,8 +360,13 @@ export function buildOpenApiDocument(modules: readonly RouteModule[], version: s
     ],
     paths,
     components: {
-      // Queue control (issue 12) and task history add their own schemas.
-      schemas: { ...COMPONENT_SCHEMAS, ...QUEUE_CONTROL_SCHEMAS, ...TASK_HISTORY_SCHEMAS },
+      // Queue control (issue 12), task history and the overview add their own schemas.
+      schemas: {
+        ...COMPONENT_SCHEMAS,
+        ...QUEUE_CONTROL_SCHEMAS,
+        ...TASK_HISTORY_SCHEMAS,
+        ...OVERVIEW_SCHEMAS,
+      },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/tokens' },
         session: { type: 'apiKey', in: 'cookie', name: 'sessionid' },

@@ -66,6 +66,7 @@ export const STORE_OPERATIONS = {
   listTasks: read('list tasks'),
   listQueuedTasks: read('list queued tasks'),
   countTasksByState: read('count tasks'),
+  taskActivity: read('sum up task activity'),
   deleteTask: write('delete a task'),
   setQueuedReason: write('note why tasks wait'),
   claimTask: write('claim a task'),

@@ -183,6 +183,17 @@ export interface TaskFilter {
   sort?: TaskSort;
 }
 
+/** What tasks did since a time (the dashboard overview, issue 13): see `Store.taskActivity`. */
+export interface TaskActivity {
+  /** `assignedAt - createdAt` (ms) of every task assigned at or after `since`, ascending. */
+  waitsMs: number[];
+  /**
+   * Tasks that ended (finishedAt) at or after `since`, counted by state and by minute: minute
+   * 0 starts at `since`. Only minutes with a count are listed, in no particular order.
+   */
+  ended: { minute: number; state: 'finished' | 'failed' | 'cancelled'; count: number }[];
+}
+
 export interface Page<T> {
   items: T[];
   /** Opaque; pass back to get the next page. Absent on the last page. */

@@ -12,6 +12,7 @@ import type {
   ResultRecord,
   Role,
   SessionRecord,
+  TaskActivity,
   TaskEvent,
   TaskFilter,
   TaskPlacement,
@@ -134,7 +135,12 @@ export interface Store {
    */
   createTask(task: TaskRecord): Promise<void>;
   getTask(key: string): Promise<TaskRecord | undefined>;
-  /** Newest first; stable cursor pagination. */
+  /**
+   * Newest first (or oldest first with `filter.sort`); stable cursor pagination. A cursor
+   * continues only the order it was given in (KOLEJKA_VALIDATION naming the other sort).
+   * Each filter reads an index in page order (state, owner+state, image, tag), so a rare
+   * value among many tasks costs its page, not the table; `keyContains` scans the keys.
+   */
   listTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
   /**
    * Queued tasks in run order (priority desc, createdAt asc, key asc), for the scheduler.
@@ -146,6 +152,13 @@ export interface Store {
     after?: { priority: number; createdAt: Date; key: string },
   ): Promise<TaskRecord[]>;
   countTasksByState(): Promise<Record<TaskState, number>>;
+  /**
+   * The overview's figures since `since` (of `owner`'s tasks only, when given): how long the
+   * tasks assigned since then waited, and how many ended per minute. Reads only the tasks
+   * assigned or ended since then (indexes by `assignedAt` and `finishedAt`), not the table.
+   * Tasks requeued or deleted since no longer count.
+   */
+  taskActivity(since: Date, owner?: string): Promise<TaskActivity>;
   /** Removes the task and its result, appending an event with `isDeleted` (at `now`); returns whether it existed. */
   deleteTask(key: string, now: Date): Promise<boolean>;
 

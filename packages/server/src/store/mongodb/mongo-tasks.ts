@@ -11,7 +11,16 @@ import {
   unknownBlobError,
   type FileBlob,
 } from '../store-rules.js';
-import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
+import type {
+  Page,
+  ResultRecord,
+  TaskActivity,
+  TaskFilter,
+  TaskRecord,
+  TaskState,
+} from '../store.js';
+
+const MINUTE_MS = 60_000;
 import { claimBlobs } from './mongo-blobs.js';
 import { isDuplicateKeyError, type MongoDatabase } from './mongo-db.js';
 import { resultFromDoc, taskFromDoc, taskSearchFields, type TaskDoc } from './mongo-docs.js';
@@ -152,6 +161,48 @@ export async function countTasksByState(m: MongoDatabase): Promise<Record<TaskSt
     .toArray();
   for (const row of rows) counts[row._id] = row.n;
   return counts;
+}
+
+export async function taskActivity(
+  m: MongoDatabase,
+  since: Date,
+  owner?: string,
+): Promise<TaskActivity> {
+  const ofOwner = owner === undefined ? {} : { owner };
+  const waits = await m.collections.tasks
+    .aggregate<{ wait: number }>([
+      { $match: { assignedAt: { $gte: since }, ...ofOwner } },
+      { $project: { _id: 0, wait: { $subtract: ['$assignedAt', '$createdAt'] } } },
+      { $sort: { wait: 1 } },
+    ])
+    .toArray();
+  const ended = await m.collections.tasks
+    .aggregate<{
+      _id: { minute: number; state: TaskActivity['ended'][number]['state'] };
+      count: number;
+    }>([
+      {
+        $match: {
+          finishedAt: { $gte: since },
+          state: { $in: ['finished', 'failed', 'cancelled'] },
+          ...ofOwner,
+        },
+      },
+      {
+        $group: {
+          _id: {
+            minute: { $floor: { $divide: [{ $subtract: ['$finishedAt', since] }, MINUTE_MS] } },
+            state: '$state',
+          },
+          count: { $sum: 1 },
+        },
+      },
+    ])
+    .toArray();
+  return {
+    waitsMs: waits.map((row) => row.wait),
+    ended: ended.map((row) => ({ minute: row._id.minute, state: row._id.state, count: row.count })),
+  };
 }
 
 export async function deleteTask(m: MongoDatabase, key: string, now: Date): Promise<boolean> {

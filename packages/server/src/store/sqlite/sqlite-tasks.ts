@@ -9,7 +9,16 @@ import {
   specText,
   unknownBlobError,
 } from '../store-rules.js';
-import type { Page, ResultRecord, TaskFilter, TaskRecord, TaskState } from '../store.js';
+import type {
+  Page,
+  ResultRecord,
+  TaskActivity,
+  TaskFilter,
+  TaskRecord,
+  TaskState,
+} from '../store.js';
+
+const MINUTE_MS = 60_000;
 import { isConstraintError, type SqliteDb, type SqliteParams } from './sqlite-db.js';
 import { insertTaskLinks } from './sqlite-dependencies.js';
 import { appendEvent } from './sqlite-events.js';
@@ -64,6 +73,12 @@ export function createTask(db: SqliteDb, task: TaskRecord): void {
         key: task.key,
         hash,
       });
+    for (const tag of new Set(task.spec.requires ?? []))
+      db.run('INSERT INTO task_tags (tag, created_at, task_key) VALUES (@tag, @createdAt, @key)', {
+        tag,
+        createdAt: row.created_at,
+        key: task.key,
+      });
     appendEvent(db, row, row.updated_at);
     insertTaskLinks(db, task, row.updated_at);
   });
@@ -89,57 +104,65 @@ export function listTasks(
   const where: string[] = [];
   const params: SqliteParams = { limit: limit + 1 };
   if (filter.owner !== undefined) {
-    where.push('owner = @owner');
+    where.push('t.owner = @owner');
     params.owner = filter.owner;
   }
   if (filter.assignee !== undefined) {
-    where.push('assignee = @assignee');
+    where.push('t.assignee = @assignee');
     params.assignee = filter.assignee;
   }
-  // One state as `=`: the (state, created_at, key) index then yields the page in order, so a
-  // rare state among many tasks is found without reading the others.
-  if (filter.states?.length === 1) {
-    where.push('state = @state');
-    params.state = filter.states[0] ?? null;
-  } else if (filter.states !== undefined) {
-    where.push('state IN (SELECT value FROM json_each(@states))');
-    params.states = JSON.stringify(filter.states);
-  }
   if (filter.createdAfter !== undefined) {
-    where.push('created_at > @createdAfter');
+    where.push('t.created_at > @createdAfter');
     params.createdAfter = ms(filter.createdAfter);
   }
   if (filter.createdBefore !== undefined) {
-    where.push('created_at < @createdBefore');
+    where.push('t.created_at < @createdBefore');
     params.createdBefore = ms(filter.createdBefore);
   }
   if (filter.image !== undefined) {
     // The very expression of the tasks_by_image index.
-    where.push(`json_extract(spec, '$.image') = @image`);
+    where.push(`json_extract(t.spec, '$.image') = @image`);
     params.image = filter.image;
   }
-  if (filter.tag !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM json_each(spec, '$.requires') WHERE value = @tag)`);
-    params.tag = filter.tag;
-  }
   if (keyContains !== undefined) {
-    where.push('instr(key, @keyContains) > 0');
+    where.push('instr(t.key, @keyContains) > 0');
     params.keyContains = keyContains;
   }
+  // With a tag, the page is read in order from task_tags (tag, created_at, key), the tasks
+  // joined to it (CROSS JOIN keeps that order of the loops): a rare tag costs its own rows.
+  const isTagged = filter.tag !== undefined;
+  if (filter.tag !== undefined) {
+    where.push('g.tag = @tag');
+    params.tag = filter.tag;
+  }
+  const [at, key] = isTagged ? ['g.created_at', 'g.task_key'] : ['t.created_at', 't.key'];
   if (after !== undefined) {
+    const [before, beyond] = isOldest ? ['>', '>'] : ['<', '<'];
     where.push(
-      isOldest
-        ? '(created_at > @cursorAt OR (created_at = @cursorAt AND key > @cursorKey))'
-        : '(created_at < @cursorAt OR (created_at = @cursorAt AND key < @cursorKey))',
+      `(${at} ${before} @cursorAt OR (${at} = @cursorAt AND ${key} ${beyond} @cursorKey))`,
     );
     params.cursorAt = after.createdAtMs;
     params.cursorKey = after.key;
   }
-  const rows = db.all<TaskRow>(
-    `SELECT * FROM tasks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY ${isOldest ? 'created_at, key' : 'created_at DESC, key DESC'} LIMIT @limit`,
-    params,
-  );
+  const from = isTagged ? 'task_tags g CROSS JOIN tasks t ON t.key = g.task_key' : 'tasks t';
+  const order = isOldest ? `${at}, ${key}` : `${at} DESC, ${key} DESC`;
+  const page = (conditions: string[], values: SqliteParams): TaskRow[] =>
+    db.all<TaskRow>(
+      `SELECT t.* FROM ${from} ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY ${order} LIMIT @limit`,
+      values,
+    );
+  let rows: TaskRow[];
+  if (filter.states === undefined) rows = page(where, params);
+  else {
+    // One query per state, each `state = …` read in order from (state, created_at, key) —
+    // so a rare state among many tasks costs its page, not the table — then merged: the
+    // first `limit + 1` of the union are among the first `limit + 1` of each.
+    rows = [...new Set(filter.states)]
+      .flatMap((state) => page([...where, 't.state = @state'], { ...params, state }))
+      .sort((a, b) => compareRows(a, b) * (isOldest ? 1 : -1))
+      .slice(0, limit + 1);
+  }
   const items = rows.slice(0, limit).map(taskFromRow);
   const last = items[items.length - 1];
   return rows.length > limit && last !== undefined
@@ -152,6 +175,11 @@ export function listTasks(
         }),
       }
     : { items };
+}
+
+/** Oldest first: created_at, then key. */
+function compareRows(a: TaskRow, b: TaskRow): number {
+  return a.created_at - b.created_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 // INDEXED BY: without statistics the planner prefers tasks_by_state and sorts every queued
@@ -186,6 +214,29 @@ export function countTasksByState(db: SqliteDb): Record<TaskState, number> {
   ))
     counts[row.state] = row.n;
   return counts;
+}
+
+export function taskActivity(db: SqliteDb, since: Date, owner?: string): TaskActivity {
+  const params: SqliteParams = {
+    since: since.getTime(),
+    ...(owner === undefined ? {} : { owner }),
+  };
+  const ofOwner = owner === undefined ? '' : 'AND owner = @owner';
+  // INDEXED BY: an owner's tasks would otherwise be read through its (owner, …) indexes, all
+  // of them, rather than the last hour's through the time index.
+  const waits = db.all<{ wait: number }>(
+    `SELECT assigned_at - created_at AS wait FROM tasks INDEXED BY tasks_by_assigned
+     WHERE assigned_at >= @since ${ofOwner} ORDER BY wait`,
+    params,
+  );
+  const ended = db.all<TaskActivity['ended'][number]>(
+    `SELECT (finished_at - CAST(@since AS INTEGER)) / ${MINUTE_MS} AS minute, state, count(*) AS count
+     FROM tasks INDEXED BY tasks_by_finished
+     WHERE finished_at >= @since AND state IN ('finished', 'failed', 'cancelled') ${ofOwner}
+     GROUP BY minute, state`,
+    params,
+  );
+  return { waitsMs: waits.map((row) => row.wait), ended };
 }
 
 export function deleteTask(db: SqliteDb, key: string, now: Date): boolean {
