@@ -130,21 +130,6 @@ describe('SQLite engine', () => {
     expect((await store.listTasks({ image: old[0]?.spec.image ?? '' }, 10)).items).toHaveLength(2);
   });
 
-  it('gives task_tags to a database made at version 6 or later without it', async () => {
-    const first = await open();
-    const made = makeTask({ createdAt: T0 });
-    await first.createTask({ ...made, spec: { ...made.spec, requires: ['gpu'] } });
-    await first.close();
-    const raw = new Database(file);
-    raw.exec('DROP TABLE task_tags');
-    raw.close();
-    const store = await open();
-    expect((await store.listTasks({ tag: 'gpu' }, 10)).items.map((t) => t.key)).toEqual([made.key]);
-    const next = makeTask({ createdAt: new Date(T0.getTime() + 1) });
-    await store.createTask({ ...next, spec: { ...next.spec, requires: ['gpu'] } });
-    expect((await store.listTasks({ tag: 'gpu' }, 10)).items).toHaveLength(2);
-  });
-
   it('refuses a database written by a newer schema, and a file that is not SQLite', async () => {
     await (await open()).close();
     const raw = new Database(file);

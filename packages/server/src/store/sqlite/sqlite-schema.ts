@@ -6,27 +6,6 @@ import type { SqliteDb } from './sqlite-db.js';
  * reached is kept in `PRAGMA user_version`. Append new migrations, never edit applied ones.
  * Times are integer milliseconds since the epoch; JSON documents are text.
  */
-/**
- * The tags a task requires, for the tag filter (part of migration 6). It came into migration 6
- * after an early merge of that migration, so `migrate` also creates it in a database already
- * at version 6 or later that lacks it; hence IF NOT EXISTS and OR IGNORE.
- */
-const TASK_TAGS_SQL = `
--- The tags a task requires (its spec's requires), in created order per tag, for the tag
--- filter; written with the task, gone with it.
-CREATE TABLE IF NOT EXISTS task_tags (
-  tag TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  task_key TEXT NOT NULL REFERENCES tasks (key) ON DELETE CASCADE,
-  PRIMARY KEY (tag, created_at, task_key)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS task_tags_by_task ON task_tags (task_key);
-INSERT OR IGNORE INTO task_tags (tag, created_at, task_key)
-  SELECT required.value, tasks.created_at, tasks.key
-  FROM tasks, json_each(tasks.spec, '$.requires') AS required
-  WHERE required.type = 'text';
-`;
-
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
     version: 1,
@@ -266,7 +245,20 @@ CREATE INDEX tasks_by_image ON tasks (json_extract(spec, '$.image'), created_at 
 CREATE INDEX tasks_by_assigned ON tasks (assigned_at) WHERE assigned_at IS NOT NULL;
 CREATE INDEX tasks_by_finished ON tasks (finished_at) WHERE finished_at IS NOT NULL;
 
-${TASK_TAGS_SQL}`,
+-- The tags a task requires (its spec's requires), in created order per tag, for the tag
+-- filter; written with the task, gone with it.
+CREATE TABLE task_tags (
+  tag TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  task_key TEXT NOT NULL REFERENCES tasks (key) ON DELETE CASCADE,
+  PRIMARY KEY (tag, created_at, task_key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX task_tags_by_task ON task_tags (task_key);
+INSERT OR IGNORE INTO task_tags (tag, created_at, task_key)
+  SELECT required.value, tasks.created_at, tasks.key
+  FROM tasks, json_each(tasks.spec, '$.requires') AS required
+  WHERE required.type = 'text';
+`,
   },
   {
     // A task's history (taskHistory, GET /api/v1/tasks/{key}/history) by key, newest first.
@@ -303,13 +295,6 @@ export function migrate(db: SqliteDb, path: string): number {
       db.connection.exec(migration.sql);
       db.connection.pragma(`user_version = ${migration.version}`);
     }
-    // See TASK_TAGS_SQL: a database made while migration 6 had no task_tags yet.
-    if (
-      current >= 6 &&
-      db.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_tags'") ===
-        undefined
-    )
-      db.connection.exec(TASK_TAGS_SQL);
     return current;
   });
 }
