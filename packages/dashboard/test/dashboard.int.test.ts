@@ -10,7 +10,9 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [system, browser] = await Promise.all([DashboardSystem.start(), launchBrowser()]);
+  // One after the other: if the second fails, afterAll still stops the first.
+  system = await DashboardSystem.start();
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {

@@ -31,6 +31,16 @@ export class DashboardSystem {
 
   static async start(): Promise<DashboardSystem> {
     const cluster = await Cluster.create();
+    try {
+      return await DashboardSystem.startIn(cluster);
+    } catch (error) {
+      // Nothing may outlive a failed start: the server and foreman are stopped by pid.
+      await cluster.close();
+      throw error;
+    }
+  }
+
+  private static async startIn(cluster: Cluster): Promise<DashboardSystem> {
     const added = await runCliCaptured([
       'user',
       'add',
@@ -57,8 +67,7 @@ export class DashboardSystem {
       [server.url],
       ['--cpus', '2', '--memory', '2G'],
     );
-    const system = new DashboardSystem(cluster, server, foreman, token.stdout.trim());
-    return system;
+    return new DashboardSystem(cluster, server, foreman, token.stdout.trim());
   }
 
   private readonly tokens = new Map<string, string>();
