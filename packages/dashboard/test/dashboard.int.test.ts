@@ -129,7 +129,7 @@ describe('the dashboard in a browser', () => {
     await expectText(page.getByLabel('Contents of console.txt'), 'hello from the dashboard');
     const task = (await system.api('ola', 'GET', `/api/v1/tasks/${key}`)) as { state: string };
     expect(task.state).toBe('finished');
-    await screenshot(page, 'task');
+    await screenshot(page, 'task', { fullPage: true });
   });
 
   it('cancels a running task', async () => {
@@ -291,5 +291,5 @@ describe('the dashboard in a browser', () => {
     await signInPage.goto(`${system.url}/ui/`);
     expect(await checkAccessibility(signInPage)).toEqual([]);
     await screenshot(signInPage, 'sign-in');
-  });
+  }, 240_000);
 });

@@ -185,6 +185,18 @@ export function TaskPage() {
                 <dd>{data.assignee}</dd>
               </>
             )}
+            {data.dependencies === undefined || data.dependencies.length === 0 ? null : (
+              <>
+                <dt>Runs after</dt>
+                <dd>
+                  {data.dependencies.length} task{data.dependencies.length === 1 ? '' : 's'} (
+                  {data.after ?? 'finished'})
+                  {data.unsatisfiedDependencies
+                    ? `, ${data.unsatisfiedDependencies} still open`
+                    : ''}
+                </dd>
+              </>
+            )}
             {data.schedule === undefined ? null : (
               <>
                 <dt>Schedule</dt>
