@@ -1,5 +1,24 @@
-/** The API v1 shapes the dashboard reads (see /api/v1/openapi.json for the whole story). */
+/**
+ * The API v1 shapes the dashboard reads. The task, result, schedule, history and event views
+ * are @kolejka/spec's own (type imports only: no code of the spec reaches the bundle); the
+ * server-side views (foremen, overview, users, tokens, queue, graph) are written here, as
+ * /api/v1/openapi.json describes them.
+ */
+import type { LimitsJson, TaskState, TaskView } from '@kolejka/spec';
 
+export type {
+  LimitsJson,
+  ResultView,
+  ScheduleView,
+  TaskHistoryView as HistoryView,
+  TaskSpecJson,
+  TaskState,
+  TaskUpdated as TaskUpdate,
+  TaskView,
+} from '@kolejka/spec';
+export type { FilesSpec as Files } from '@kolejka/spec';
+
+/** @kolejka/spec's TASK_STATES, in order (a value import would bundle the spec's validators; a test keeps them equal). */
 export const TASK_STATES = [
   'waiting',
   'queued',
@@ -8,81 +27,12 @@ export const TASK_STATES = [
   'finished',
   'failed',
   'cancelled',
-] as const;
-export type TaskState = (typeof TASK_STATES)[number];
+] as const satisfies readonly TaskState[];
 export const ENDED_STATES: readonly TaskState[] = ['finished', 'failed', 'cancelled'];
-
-export type Limits = Record<string, string | number | boolean>;
-export type Files = Record<string, { reference?: string; path?: string }>;
-
-export interface TaskSpec {
-  image?: string;
-  requires: string[];
-  exclusive?: boolean;
-  limits: Limits;
-  environment: Record<string, string>;
-  args: string[];
-  stdin?: string;
-  stdout?: string;
-  stderr?: string;
-  files: Files;
-  collect: { glob: string; strip: number; prefix: string }[];
-}
-
-export interface TaskView {
-  key: string;
-  owner: string;
-  state: TaskState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  assignee?: string;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-  assignedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  schedule?: string;
-  spec: TaskSpec;
-  dependencies?: string[];
-  after?: string;
-  dependentCount?: number;
-  unsatisfiedDependencies?: number;
-}
 
 export interface TaskPage {
   items: TaskView[];
   nextCursor?: string;
-}
-
-type StatsFields = Record<string, string | number>;
-export interface ResultView {
-  taskKey: string;
-  attempt: number;
-  poster: string;
-  createdAt: string;
-  spec: {
-    result?: number;
-    termination?: { reason: string; signal?: string; message?: string };
-    limits: Limits;
-    stats: { cpu: StatsFields; memory: StatsFields; pids: StatsFields; time?: string };
-    files: Files;
-    unenforced_limits?: string[];
-    sampled_stats?: string[];
-  };
-}
-
-export interface HistoryView {
-  items: { state: TaskState; attempt: number; at: string; assignee?: string; reason?: string }[];
-  attempts: {
-    attempt: number;
-    assignee?: string;
-    assignedAt?: string;
-    startedAt?: string;
-    endedAt?: string;
-    outcome?: TaskState;
-  }[];
 }
 
 export interface GraphView {
@@ -97,8 +47,8 @@ export interface ForemanView {
   username: string;
   version?: string;
   tags: string[];
-  capacity: Limits;
-  free: Limits;
+  capacity: LimitsJson;
+  free: LimitsJson;
   running: { key: string; attempt: number; state: TaskState }[];
   lastHeartbeatAt?: string;
   online: boolean;
@@ -122,7 +72,7 @@ export interface OverviewView {
     cancelled: number;
     perMinute: number[];
   };
-  foremen: { online: number; draining: number; capacity: Limits; free: Limits };
+  foremen: { online: number; draining: number; capacity: LimitsJson; free: LimitsJson };
   queue: { paused: boolean; pausedTags: string[] };
 }
 
@@ -130,21 +80,6 @@ export interface QueueStatus {
   isPaused: boolean;
   pausedTags: string[];
   pauses: { tag?: string; pausedBy?: string; pausedAt?: string }[];
-}
-
-export interface ScheduleView {
-  id: string;
-  owner: string;
-  name?: string;
-  cron: string;
-  timezone: string;
-  priority: number;
-  paused: boolean;
-  nextFiringAt?: string;
-  lastFiredAt?: string;
-  lastTask?: { key: string; state?: TaskState };
-  firedCount: number;
-  skippedCount: number;
 }
 
 export interface UserView {
@@ -163,15 +98,4 @@ export interface TokenView {
   createdAt: string;
   label?: string;
   lastUsedAt?: string;
-}
-
-/** `task:updated` from the events channel. */
-export interface TaskUpdate {
-  type: 'task:updated';
-  key: string;
-  state: TaskState;
-  attempt: number;
-  at: string;
-  reason?: string;
-  deleted?: boolean;
 }

@@ -7,7 +7,7 @@ import { useSession } from '../ui/session-context.js';
 import { StateBadge } from '../ui/state-badge.js';
 import { useInterval, useLoad } from '../ui/use-load.js';
 
-const SHOWN_LIMITS = ['cpus', 'memory', 'gpus', 'workspace'];
+const SHOWN_LIMITS = ['cpus', 'memory', 'gpus', 'workspace'] as const;
 
 /** Every foreman: tags, capacity and what is free, its tasks, heartbeat; drain and undrain. */
 export function ForemenPage() {
