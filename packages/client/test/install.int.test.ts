@@ -25,7 +25,16 @@ import {
 const run = promisify(execFile);
 const packagesDir = fileURLToPath(new URL('../..', import.meta.url));
 // The server needs spec; the CLIs need cli-kit; the foreman needs client, worker and observer.
-const PACKAGES = ['spec', 'cli-kit', 'client', 'observer', 'worker', 'server', 'foreman'];
+const PACKAGES = [
+  'spec',
+  'cli-kit',
+  'client',
+  'observer',
+  'worker',
+  'dashboard',
+  'server',
+  'foreman',
+];
 const INSTALLED = ['@kolejka/client', '@kolejka/server', '@kolejka/foreman'];
 
 let registry: RegistryStub;
@@ -44,7 +53,9 @@ async function newestMtime(dir: string): Promise<number> {
 /** Builds a package whose dist is missing or older than its sources (CI builds first). */
 async function ensureBuilt(name: string): Promise<void> {
   const dir = path.join(packagesDir, name);
-  const built = await stat(path.join(dir, 'dist', 'index.js')).catch(() => undefined);
+  // The dashboard builds a page (index.html), the others a module (index.js).
+  const output = name === 'dashboard' ? 'index.html' : 'index.js';
+  const built = await stat(path.join(dir, 'dist', output)).catch(() => undefined);
   if (built !== undefined && built.mtimeMs >= (await newestMtime(path.join(dir, 'src')))) return;
   await run('pnpm', ['run', 'build'], { cwd: dir, timeout: 300_000 });
 }

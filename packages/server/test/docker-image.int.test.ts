@@ -227,6 +227,17 @@ describe.skipIf(unavailable !== undefined)(
       expect(write.status).not.toBe(0);
     });
 
+    it('serves the built dashboard at /ui/ and its hashed assets', async () => {
+      const page = await fetch(`${first.url}/ui/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${first.url}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+    });
+
     it('adds an admin with the CLI in the running container and takes a task over the API', async () => {
       const add = ['exec', '-i', first.name, 'kolejka-server', 'user', 'add', 'admin'];
       await docker([...add, '--role', 'admin', '--password-stdin'], `${password}\n`);
