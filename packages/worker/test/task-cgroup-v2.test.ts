@@ -51,8 +51,14 @@ async function cgroup(cgroupPath: string, files: Record<string, string>): Promis
 /** Samples the container while it "runs", then lets it go as Docker does before the stop. */
 async function runAndStop(task: TaskCgroup, containerDir: string): Promise<void> {
   task.startSampling(CONTAINER, 10);
-  // Long enough for several samples also on a busy machine (one sample reads a few files).
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Until a sample has read the container's events (a fixed wait missed it under CI load),
+  // then a little longer for a few more; at most 10 s.
+  const hasSampled = () =>
+    (task as unknown as { sampledEvents?: unknown }).sampledEvents !== undefined;
+  const deadline = Date.now() + 10_000;
+  while (!hasSampled() && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 50));
   await rm(path.join(root, containerDir), { recursive: true, force: true });
 }
 
