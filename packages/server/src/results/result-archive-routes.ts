@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { KolejkaError, type Logger } from '@kolejka/spec';
+import type { Logger } from '@kolejka/spec';
 import { requirePrincipal } from '../accounts/principal.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import {
@@ -9,8 +9,7 @@ import {
   type RouteModule,
 } from '../http/route-module.js';
 import type { Store } from '../store/store.js';
-import { mayReadResult, visibleTask } from '../tasks/task-access.js';
-import { noResult } from './no-result.js';
+import { readableResult } from './readable-result.js';
 import { planResultArchive, writeResultArchive } from './result-archive.js';
 
 export interface ResultArchivePorts {
@@ -26,14 +25,7 @@ export function resultArchiveRoutes(ports: ResultArchivePorts): RouteModule {
 
 function register(router: Router, ports: ResultArchivePorts): void {
   router.get('/tasks/:key/result/archive', async (req, res) => {
-    const principal = requirePrincipal(res);
-    // The same rule as GET /tasks/{key}/result.
-    const task = await visibleTask(ports, principal, req.params.key);
-    if (!mayReadResult(principal, task)) {
-      throw new KolejkaError('KOLEJKA_FORBIDDEN', 'Only the owner or an inspector reads results');
-    }
-    const result = await ports.store.getResult(task.key);
-    if (result === undefined) throw noResult(task);
+    const { task, result } = await readableResult(ports, requirePrincipal(res), req.params.key);
     const plan = await planResultArchive(ports.blobs, result);
     res.status(200).set({
       'Content-Type': 'application/gzip',

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { KolejkaError, validationError } from '@kolejka/spec';
 import { requirePermission, requirePrincipal } from '../accounts/principal.js';
-import { mayDeleteTask, mayReadResult, taskNotFound, visibleTask } from '../tasks/task-access.js';
+import { mayDeleteTask, taskNotFound, visibleTask } from '../tasks/task-access.js';
 import { expectObject, readJson } from '../http/body.js';
 import { sendJson } from '../http/errors.js';
 import {
@@ -11,7 +11,7 @@ import {
   type RouteModule,
 } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
-import { noResult } from './no-result.js';
+import { noResult, readableResult } from './readable-result.js';
 import { postResult, type ResultPorts } from './result-posting.js';
 import { resultView } from './result-view.js';
 
@@ -26,13 +26,7 @@ export function resultRoutes(ports: ResultRoutePorts): RouteModule {
 
 function register(router: Router, ports: ResultRoutePorts): void {
   router.get('/tasks/:key/result', async (req, res) => {
-    const principal = requirePrincipal(res);
-    const task = await visibleTask(ports, principal, req.params.key);
-    if (!mayReadResult(principal, task)) {
-      throw new KolejkaError('KOLEJKA_FORBIDDEN', 'Only the owner or an inspector reads results');
-    }
-    const result = await ports.store.getResult(task.key);
-    if (result === undefined) throw noResult(task);
+    const { result } = await readableResult(ports, requirePrincipal(res), req.params.key);
     sendJson(res, 200, resultView(result));
   });
 
