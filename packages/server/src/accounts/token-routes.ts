@@ -8,7 +8,7 @@ import { clientAddress } from '../http/client-address.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { isAdmin, requirePrincipal } from './principal.js';
-import { newTokenId, newTokenSecret, sha256Hex } from './tokens.js';
+import { issueToken } from './issue-token.js';
 
 export interface TokenRoutePorts {
   store: Store;
@@ -70,15 +70,7 @@ function register(router: Router, ports: TokenRoutePorts): void {
       ports.logger.info('login refused', { username });
       throw new KolejkaError('KOLEJKA_UNAUTHORIZED', 'Wrong user name or password');
     }
-    const secret = newTokenSecret();
-    const token: TokenRecord = {
-      id: newTokenId(),
-      username: user.username,
-      tokenHash: sha256Hex(secret),
-      createdAt: ports.clock(),
-      ...(label === undefined ? {} : { label }),
-    };
-    await ports.store.createToken(token);
+    const { token, secret } = await issueToken(ports.store, user.username, ports.clock(), label);
     ports.logger.info('token created', { username: user.username, tokenId: token.id });
     sendJson(res, 201, { ...tokenView(token), roles: user.roles, token: secret });
   });

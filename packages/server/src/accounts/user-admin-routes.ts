@@ -4,11 +4,11 @@ import { expectObject, readJson } from '../http/body.js';
 import { sendJson } from '../http/errors.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { ServerSettings } from '../server-settings.js';
-import type { Store, TokenRecord } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { hashPassword } from './passwords.js';
 import { isAdmin, requirePrincipal, type Principal } from './principal.js';
 import { tokenView } from './token-routes.js';
-import { newTokenId, newTokenSecret, sha256Hex } from './tokens.js';
+import { issueToken } from './issue-token.js';
 import { USER_ADMIN_PATHS } from './user-admin-openapi.js';
 import { parseNewUser, parseTokenLabel } from './user-account-request.js';
 import { userView } from './user-view.js';
@@ -95,15 +95,7 @@ function register(router: Router, ports: UserAdminPorts): void {
           );
     const user = await ports.store.getUser(req.params.name);
     if (user === undefined) throw noUser(req.params.name);
-    const secret = newTokenSecret();
-    const token: TokenRecord = {
-      id: newTokenId(),
-      username: user.username,
-      tokenHash: sha256Hex(secret),
-      createdAt: ports.clock(),
-      ...(label === undefined ? {} : { label }),
-    };
-    await ports.store.createToken(token);
+    const { token, secret } = await issueToken(ports.store, user.username, ports.clock(), label);
     ports.logger.info('token created', {
       username: user.username,
       tokenId: token.id,

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { KolejkaError, type Logger } from '@kolejka/spec';
-import { newTokenId, newTokenSecret, sha256Hex } from '../accounts/tokens.js';
+import { issueToken } from '../accounts/issue-token.js';
 import { table, writeLine, type CliIo } from './io.js';
 import { withStorage, withStorageFlags } from './storage-options.js';
 
@@ -18,20 +18,12 @@ export function tokenCommands(io: CliIo, logger: Logger) {
             .positional('user', { type: 'string', demandOption: true, describe: 'User name' })
             .option('label', { type: 'string', describe: 'What the token is for' }),
         async (argv) => {
-          const secret = newTokenSecret();
-          const id = newTokenId();
-          await withStorage(argv, io, logger, async ({ store }) => {
+          const { token, secret } = await withStorage(argv, io, logger, async ({ store }) => {
             if ((await store.getUser(argv.user)) === undefined)
               throw new KolejkaError('KOLEJKA_NOT_FOUND', `No user ${argv.user}`);
-            await store.createToken({
-              id,
-              username: argv.user,
-              tokenHash: sha256Hex(secret),
-              createdAt: new Date(),
-              ...(argv.label === undefined ? {} : { label: argv.label }),
-            });
+            return issueToken(store, argv.user, new Date(), argv.label);
           });
-          writeLine(io.stderr, `token ${id} created for ${argv.user}; it is shown only now:`);
+          writeLine(io.stderr, `token ${token.id} created for ${argv.user}; it is shown only now:`);
           writeLine(io.stdout, secret);
         },
       )
